@@ -1,0 +1,96 @@
+//! Library errors. Each variant names the value at fault; the binary maps the
+//! variant to a documented exit code through [`Error::exit_code`].
+
+use std::path::PathBuf;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line was inconsistent (besides what clap itself rejects).
+    #[error("usage: {0}")]
+    Usage(String),
+
+    /// The configuration file or a preset is wrong.
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+
+    /// An input could not be opened or read, or lacks what the run needs.
+    #[error("input {path}: {message}")]
+    Input { path: PathBuf, message: String },
+
+    /// A CRS is missing, unknown, or inconsistent across inputs.
+    #[error("CRS of {path}: {message}")]
+    Crs { path: PathBuf, message: String },
+
+    /// A text value cannot be decoded in the chosen encoding.
+    #[error("encoding of {path}: field '{field}' of record {record} is not valid {encoding} (bytes {bytes}); pass --encoding to override")]
+    Encoding {
+        path: PathBuf,
+        field: String,
+        /// 0-based record index.
+        record: usize,
+        encoding: String,
+        /// The offending bytes, hex.
+        bytes: String,
+    },
+
+    /// A record has invalid geometry and the policy is `stop`.
+    #[error("invalid geometry in {path}, record {record} (id '{id}'): {detail}; use --invalid repair or skip to carry on")]
+    InvalidGeometry {
+        path: PathBuf,
+        record: usize,
+        id: String,
+        detail: String,
+    },
+
+    /// An output could not be written.
+    #[error("output {path}: {message}")]
+    Output { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// The process exit code for this error; see README "Exit codes".
+    /// Codes avoid 124–127 and 137, which `timeout` and shells use.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Config { .. } => 3,
+            Error::Input { .. } => 4,
+            Error::Crs { .. } => 5,
+            Error::Encoding { .. } => 6,
+            Error::InvalidGeometry { .. } => 7,
+            Error::Output { .. } => 8,
+        }
+    }
+
+    pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn crs(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Crs {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn output(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Output {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn config(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Export: write layers for GIS staff (GeoJSON, Shapefile, GeoPackage) and run reports.
+
+use crate::model::{FieldDef, Value};
+use geo::MultiPolygon;
+
+pub mod shapefile;
+
+/// A layer ready to write: fields, and rows borrowing their geometry.
+#[derive(Debug, Clone)]
+pub struct OutLayer<'a> {
+    /// Layer name (file stem for Shapefile/GeoJSON, table name in a GeoPackage).
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    pub rows: Vec<OutRow<'a>>,
+}
+
+/// One row of an [`OutLayer`]: geometry (none for attribute-only tables) and one value per field.
+#[derive(Debug, Clone)]
+pub struct OutRow<'a> {
+    pub geometry: Option<&'a MultiPolygon<f64>>,
+    pub values: Vec<Value>,
+}

@@ -1,0 +1,12 @@
+//! landsift: low-efficiency land identification (低效用地认定) and renewal-zone
+//! delineation (大中小圈) for Chinese planning bureaus.
+//!
+//! The pipeline, one module per stage: [`ingest`] → (measure → score → zone, later)
+//! → [`export`]; [`run`] orchestrates a whole run.
+
+pub mod error;
+pub mod export;
+pub mod ingest;
+pub mod model;
+
+pub use error::{Error, Result};

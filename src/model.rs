@@ -1,0 +1,187 @@
+//! The engine's data model: attribute values, layers as read, parcels, units of area.
+
+use geo::MultiPolygon;
+use std::path::PathBuf;
+
+/// Square metres in one mu (亩): exactly 2000/3.
+pub const M2_PER_MU: f64 = 2000.0 / 3.0;
+/// Square metres in one hectare (公顷).
+pub const M2_PER_HA: f64 = 10_000.0;
+/// Square metres in one square kilometre.
+pub const M2_PER_KM2: f64 = 1_000_000.0;
+
+/// Converts m² to mu.
+pub fn m2_to_mu(m2: f64) -> f64 {
+    m2 * 3.0 / 2000.0
+}
+
+/// One attribute value, as read from a source or computed by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Value {
+    /// The value as text, as a user would type it (`None` for null).
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Int(i) => Some(i.to_string()),
+            Value::Real(r) => Some(format_real(*r)),
+            Value::Text(s) => Some(s.clone()),
+        }
+    }
+
+    /// The value as a number, parsing text (`None` for null, empty or non-numeric text).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Null => None,
+            Value::Int(i) => Some(*i as f64),
+            Value::Real(r) => Some(*r),
+            Value::Text(s) => s.trim().parse::<f64>().ok(),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// Shortest text that reads back as the same f64 (Rust's `Display` is round-trip exact).
+pub fn format_real(r: f64) -> String {
+    if r.is_finite() && r == r.trunc() && r.abs() < 1e15 {
+        format!("{r:.1}")
+    } else {
+        format!("{r}")
+    }
+}
+
+/// The type of an attribute column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Int,
+    Real,
+    /// Text; dates are carried as ISO text (`YYYY-MM-DD`).
+    Text,
+}
+
+/// One attribute column of a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    pub name: String,
+    pub kind: FieldKind,
+}
+
+impl FieldDef {
+    pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
+        FieldDef {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// How a text encoding was chosen for a DBF, reported in the run summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncodingSource {
+    /// `--encoding` or the config's `encoding`.
+    Explicit,
+    /// The `.cpg` file beside the `.dbf`.
+    Cpg,
+    /// The DBF header's language-driver byte (offset 29).
+    LanguageDriver,
+    /// No declaration; every text value is valid UTF-8.
+    Utf8Check,
+    /// No declaration and not UTF-8: GB18030 (a superset of GBK and GB2312).
+    Gb18030Fallback,
+    /// The source format defines its encoding (GeoJSON, GeoPackage, FileGDB: UTF-8).
+    Format,
+}
+
+/// The encoding a layer's text was decoded with, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EncodingReport {
+    /// WHATWG name as `encoding_rs` gives it, e.g. `UTF-8`, `GBK`, `gb18030`.
+    pub name: String,
+    pub source: EncodingSource,
+}
+
+/// A CRS as a source declares it, before the engine resolves it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrsDecl {
+    /// An authority code, `EPSG:N`.
+    Epsg(u32),
+    /// WKT (OGC or ESRI flavour, as in a `.prj`) or a PROJ string.
+    Definition(String),
+    /// An engineering grid with no geodetic link (`--s-srs local`).
+    Local,
+}
+
+/// One feature as read from a source, before validation.
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    /// 0-based position of the record in its source.
+    pub index: usize,
+    /// `None` for a null shape.
+    pub geometry: Option<geo::Geometry<f64>>,
+    /// One value per field of the layer, in field order.
+    pub values: Vec<Value>,
+}
+
+/// A layer as read from a source, in the source CRS.
+#[derive(Debug, Clone)]
+pub struct RawLayer {
+    /// The file (or directory, for FileGDB) it came from.
+    pub source: PathBuf,
+    /// Layer name inside the source (the file stem for a shapefile).
+    pub layer_name: String,
+    pub fields: Vec<FieldDef>,
+    pub features: Vec<RawFeature>,
+    /// What the source declares, `None` when it declares nothing.
+    pub crs: Option<CrsDecl>,
+    pub encoding: EncodingReport,
+}
+
+impl RawLayer {
+    /// Index of a field by exact name.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// A validated parcel in the working CRS.
+#[derive(Debug, Clone)]
+pub struct Parcel {
+    /// Unique text id (the mapped `parcel_id`).
+    pub id: String,
+    /// 0-based record index in the source.
+    pub index: usize,
+    pub geometry: MultiPolygon<f64>,
+    /// Planar area in the working CRS, m².
+    pub area_m2: f64,
+    /// The source attributes, one per source field.
+    pub attrs: Vec<Value>,
+    /// Normalised survey fields, in [`crate::config::MODEL_FIELDS`] order.
+    pub survey: Vec<Value>,
+    /// What repair did to the geometry, empty when nothing.
+    pub repaired: String,
+}
+
+/// A record that did not make it into the model, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reject {
+    /// Source file (or layer) it came from.
+    pub source: String,
+    /// 0-based record index in that source.
+    pub index: usize,
+    /// The record's id as read, empty when it has none.
+    pub id: String,
+    /// Machine-readable reason, e.g. `invalid_geometry`, `duplicate_id`.
+    pub reason: String,
+    /// Human-readable detail naming the value at fault.
+    pub detail: String,
+}
