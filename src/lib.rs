@@ -4,9 +4,14 @@
 //! The pipeline, one module per stage: [`ingest`] → (measure → score → zone, later)
 //! → [`export`]; [`run`] orchestrates a whole run.
 
+pub mod cli;
+pub mod config;
+pub mod crs;
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod landuse;
 pub mod model;
+pub mod run;
 
 pub use error::{Error, Result};

@@ -185,3 +185,15 @@ pub struct Reject {
     /// Human-readable detail naming the value at fault.
     pub detail: String,
 }
+
+/// A validated building footprint in the working CRS.
+#[derive(Debug, Clone)]
+pub struct Building {
+    /// 0-based record index in the source.
+    pub index: usize,
+    pub geometry: MultiPolygon<f64>,
+    /// Footprint area in the working CRS, m².
+    pub area_m2: f64,
+    /// Floors above ground (层数), from the floors field or height ÷ storey height.
+    pub floors: Option<f64>,
+}

@@ -3,6 +3,9 @@
 use crate::model::{FieldDef, Value};
 use geo::MultiPolygon;
 
+pub mod geojson;
+pub mod gpkg;
+pub mod parcels;
 pub mod shapefile;
 
 /// A layer ready to write: fields, and rows borrowing their geometry.

@@ -1,1 +1,667 @@
+//! ESRI Shapefile writer: `.shp`/`.shx` (polygon records encoded by the `shapefile`
+//! crate, which closes rings and orders them as the specification wants: outer
+//! rings clockwise, holes counter-clockwise), `.dbf` (written here), `.cpg`,
+//! `.prj`, and `<stem>.fields.csv` mapping long field names to the ≤ 10-byte
+//! names a DBF can hold.
+//!
+//! The `.shp`/`.shx` records are framed here rather than by `shapefile::ShapeWriter`
+//! because that writer cannot put a null shape in a polygon file. The DBF is
+//! written here rather than by `dbase` to control what GIS tools read back: names
+//! counted in bytes of the target encoding, numeric `N` fields (GDAL reads `dbase`'s
+//! binary `I` fields as empty), text cut at character boundaries, and the
+//! language-driver byte.
 
+use super::OutLayer;
+use crate::ingest::dbf::ldid_for_encoding;
+use crate::model::{FieldDef, FieldKind, Value};
+use crate::{Error, Result};
+use encoding_rs::Encoding;
+use geo::MultiPolygon;
+use shapefile::record::WritableShape;
+use shapefile::{Point, PolygonRing};
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Longest field name a DBF holds, in bytes (the format's 11 include a NUL).
+pub const MAX_NAME_BYTES: usize = 10;
+/// Widest text field, in bytes.
+pub const MAX_TEXT_BYTES: usize = 254;
+/// Width and declared decimals of real fields. GDAL's own defaults for a real
+/// field; values are written with as many digits as fit (see [`format_real`]).
+pub const REAL_WIDTH: usize = 24;
+pub const REAL_DECIMALS: u8 = 15;
+/// Narrowest integer field: wide enough for any 32-bit value GDAL reads as Integer.
+pub const MIN_INT_WIDTH: usize = 9;
+
+const SHP_FILE_CODE: i32 = 9994;
+const SHP_VERSION: i32 = 1000;
+const SHAPE_NULL: i32 = 0;
+const SHAPE_POLYGON: i32 = 5;
+
+/// Writes `layer` as a polygon shapefile at `shp_path` (which must end in `.shp`),
+/// with text in `encoding`, and `.prj` holding `prj_wkt` when given (a stale `.prj`
+/// is removed otherwise).
+///
+/// Returns `(long, short)` field-name pairs, one per field in order (`short ==
+/// long` when the name fits), also written to `<stem>.fields.csv`. The output is
+/// deterministic: the same input gives the same bytes, except for the DBF header's
+/// date of last update (bytes 1–3), which is today's date.
+pub fn write_shapefile(
+    shp_path: &Path,
+    layer: &OutLayer,
+    prj_wkt: Option<&str>,
+    encoding: &'static Encoding,
+) -> Result<Vec<(String, String)>> {
+    let out_err = |p: &Path, m: String| Error::output(p, m);
+    if !encoding.is_ascii_compatible() || encoding.output_encoding() != encoding {
+        return Err(out_err(
+            shp_path,
+            format!("cannot write DBF text in {}", encoding.name()),
+        ));
+    }
+    let ext_ok = shp_path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    let stem = shp_path.file_stem().and_then(|s| s.to_str());
+    let Some(stem) = stem.filter(|_| ext_ok) else {
+        return Err(out_err(shp_path, "not a .shp path".into()));
+    };
+    for (i, row) in layer.rows.iter().enumerate() {
+        if row.values.len() != layer.fields.len() {
+            return Err(out_err(
+                shp_path,
+                format!(
+                    "row {i} has {} values for {} fields",
+                    row.values.len(),
+                    layer.fields.len()
+                ),
+            ));
+        }
+    }
+
+    let dbf_path = shp_path.with_extension("dbf");
+    let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
+    let short = short_field_names(&names, encoding)
+        .map_err(|m| out_err(&dbf_path, format!("field names: {m}")))?;
+
+    remove_stale_sidecars(shp_path, stem, prj_wkt.is_some())?;
+    write_shp_shx(shp_path, layer)?;
+    write_dbf(&dbf_path, layer, &short, encoding)?;
+    write_file(&shp_path.with_extension("cpg"), encoding.name().as_bytes())?;
+    if let Some(wkt) = prj_wkt {
+        write_file(&shp_path.with_extension("prj"), wkt.as_bytes())?;
+    }
+
+    let pairs: Vec<(String, String)> = names
+        .iter()
+        .map(|n| n.to_string())
+        .zip(short)
+        .collect();
+    let mut csv = String::from("long,short\n");
+    for (long, short) in &pairs {
+        csv.push_str(&csv_field(long));
+        csv.push(',');
+        csv.push_str(&csv_field(short));
+        csv.push('\n');
+    }
+    write_file(&fields_csv_path(shp_path, stem), csv.as_bytes())?;
+    Ok(pairs)
+}
+
+/// Where [`write_shapefile`] puts the field-name mapping: `<stem>.fields.csv`.
+pub fn fields_csv_path(shp_path: &Path, stem: &str) -> PathBuf {
+    shp_path.with_file_name(format!("{stem}.fields.csv"))
+}
+
+/// DBF field names for `names`: at most [`MAX_NAME_BYTES`] bytes in `encoding`,
+/// unique ignoring ASCII case, deterministic. Names that already fit (and are not
+/// taken by an earlier field) are kept; the others are cut at a character boundary
+/// and, where that collides, cut further and suffixed `_1`, `_2`, ...
+/// An empty name becomes `FIELD`. `Err` names a character `encoding` cannot hold.
+pub fn short_field_names(
+    names: &[&str],
+    encoding: &'static Encoding,
+) -> std::result::Result<Vec<String>, String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut out: Vec<Option<String>> = vec![None; names.len()];
+    // Names that fit keep priority over cut ones.
+    for (i, name) in names.iter().enumerate() {
+        let bytes = encode_strict(name, encoding)
+            .map_err(|c| format!("'{name}' has '{c}', which {} cannot hold", encoding.name()))?;
+        if !name.is_empty() && bytes.len() <= MAX_NAME_BYTES && taken.insert(name.to_uppercase()) {
+            out[i] = Some(name.to_string());
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        if out[i].is_some() {
+            continue;
+        }
+        let name = if name.is_empty() { "FIELD" } else { name };
+        let cut = cut_str(name, MAX_NAME_BYTES, encoding);
+        let chosen = if taken.insert(cut.to_uppercase()) {
+            cut.to_string()
+        } else {
+            let mut k = 1usize;
+            loop {
+                let suffix = format!("_{k}");
+                let base = cut_str(name, MAX_NAME_BYTES - suffix.len(), encoding);
+                let candidate = format!("{base}{suffix}");
+                if taken.insert(candidate.to_uppercase()) {
+                    break candidate;
+                }
+                k += 1;
+            }
+        };
+        out[i] = Some(chosen);
+    }
+    Ok(out.into_iter().map(|n| n.expect("every name")).collect())
+}
+
+/// `s` in `encoding`, or the first character it cannot hold.
+fn encode_strict<'a>(
+    s: &'a str,
+    encoding: &'static Encoding,
+) -> std::result::Result<Cow<'a, [u8]>, char> {
+    let (bytes, _, unmappable) = encoding.encode(s);
+    if !unmappable {
+        return Ok(bytes);
+    }
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        if encoding.encode(c.encode_utf8(&mut buf)).2 {
+            return Err(c);
+        }
+    }
+    unreachable!("some character was unmappable")
+}
+
+/// The longest prefix of `s` (whole characters) that takes at most `max` bytes in
+/// `encoding` (which must hold every character of `s`).
+fn cut_str<'a>(s: &'a str, max: usize, encoding: &'static Encoding) -> &'a str {
+    let mut used = 0usize;
+    let mut buf = [0u8; 4];
+    for (i, c) in s.char_indices() {
+        let n = if encoding == encoding_rs::UTF_8 {
+            c.len_utf8()
+        } else {
+            encoding.encode(c.encode_utf8(&mut buf)).0.len()
+        };
+        if used + n > max {
+            return &s[..i];
+        }
+        used += n;
+    }
+    s
+}
+
+/// `s` encoded, cut to at most `max` bytes at a character boundary.
+fn encode_cut<'a>(
+    s: &'a str,
+    max: usize,
+    encoding: &'static Encoding,
+) -> std::result::Result<Cow<'a, [u8]>, char> {
+    let bytes = encode_strict(s, encoding)?;
+    if bytes.len() <= max {
+        return Ok(bytes);
+    }
+    Ok(match bytes {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[..cut_str(s, max, encoding).len()]),
+        Cow::Owned(_) => Cow::Owned(encoding.encode(cut_str(s, max, encoding)).0.into_owned()),
+    })
+}
+
+/// CSV quoting (RFC 4180) where needed.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A real as DBF numeric text of at most [`REAL_WIDTH`] characters: the shortest
+/// text that reads back as the same f64 when it fits, else fixed-point with as
+/// many decimals as fit when that keeps at least 10 significant digits, else
+/// exponent notation (shortest round-trip, always fits). `None` for NaN/infinity.
+pub fn format_real(r: f64) -> Option<String> {
+    if !r.is_finite() {
+        return None;
+    }
+    let r = if r == 0.0 { 0.0 } else { r };
+    let s = format!("{r}");
+    if s.len() <= REAL_WIDTH {
+        return Some(s);
+    }
+    let int_len = format!("{:.0}", r.trunc()).len();
+    if int_len + 2 <= REAL_WIDTH {
+        let mut decimals = REAL_WIDTH - int_len - 1;
+        let mut s = format!("{r:.decimals$}");
+        while s.len() > REAL_WIDTH && decimals > 0 {
+            decimals -= 1;
+            s = format!("{r:.decimals$}");
+        }
+        let significant = s
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&b| b == b'0')
+            .count();
+        if s.len() <= REAL_WIDTH && significant >= 10 {
+            return Some(s);
+        }
+    }
+    Some(format!("{r:e}"))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::output(path, format!("cannot write: {e}")))
+}
+
+/// Removes sidecars of an earlier shapefile of the same name that this write would
+/// leave stale: spatial indexes, a `.prj` when none is written, and other-case
+/// spellings of the files written.
+fn remove_stale_sidecars(shp_path: &Path, stem: &str, writes_prj: bool) -> Result<()> {
+    let dir = match shp_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let written = ["shp", "shx", "dbf", "cpg", "prj"];
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(ext) = name
+            .strip_prefix(stem)
+            .and_then(|rest| rest.strip_prefix('.'))
+        else {
+            continue;
+        };
+        let lower = ext.to_ascii_lowercase();
+        let stale = match lower.as_str() {
+            "qix" | "sbn" | "sbx" => true,
+            "prj" => !writes_prj || ext != lower,
+            e if written.contains(&e) => ext != lower,
+            _ => false,
+        };
+        if stale {
+            let p = entry.path();
+            std::fs::remove_file(&p)
+                .map_err(|e| Error::output(&p, format!("cannot remove stale file: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// The shapefile polygon for a multipolygon; `None` (a null shape) when it has no
+/// non-empty outer ring. Empty rings are left out.
+fn to_shp_polygon(mp: &MultiPolygon<f64>) -> Option<shapefile::Polygon> {
+    let ring = |ls: &geo::LineString<f64>| -> Vec<Point> {
+        ls.0.iter().map(|c| Point::new(c.x, c.y)).collect()
+    };
+    let mut rings = Vec::new();
+    for polygon in &mp.0 {
+        if polygon.exterior().0.is_empty() {
+            continue;
+        }
+        rings.push(PolygonRing::Outer(ring(polygon.exterior())));
+        for hole in polygon.interiors() {
+            if !hole.0.is_empty() {
+                rings.push(PolygonRing::Inner(ring(hole)));
+            }
+        }
+    }
+    (!rings.is_empty()).then(|| shapefile::Polygon::with_rings(rings))
+}
+
+fn shp_header(
+    out: &mut impl Write,
+    file_len_words: i32,
+    bbox: [f64; 4],
+) -> std::io::Result<()> {
+    out.write_all(&SHP_FILE_CODE.to_be_bytes())?;
+    out.write_all(&[0u8; 20])?;
+    out.write_all(&file_len_words.to_be_bytes())?;
+    out.write_all(&SHP_VERSION.to_le_bytes())?;
+    out.write_all(&SHAPE_POLYGON.to_le_bytes())?;
+    for v in bbox {
+        out.write_all(&v.to_le_bytes())?;
+    }
+    out.write_all(&[0u8; 32]) // z and m ranges
+}
+
+fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
+    let shx_path = shp_path.with_extension("shx");
+    let create = |p: &Path| {
+        File::create(p)
+            .map(|f| BufWriter::with_capacity(1 << 20, f))
+            .map_err(|e| Error::output(p, format!("cannot create: {e}")))
+    };
+    let mut shp = create(shp_path)?;
+    let mut shx = create(&shx_path)?;
+    let shp_err = |e: std::io::Error| Error::output(shp_path, format!("cannot write: {e}"));
+    let shx_err = |e: std::io::Error| Error::output(&shx_path, format!("cannot write: {e}"));
+
+    shp_header(&mut shp, 0, [0.0; 4]).map_err(shp_err)?;
+    let mut offset_words: i64 = 50;
+    let mut bbox: Option<[f64; 4]> = None;
+    for (i, row) in layer.rows.iter().enumerate() {
+        let polygon = row.geometry.and_then(to_shp_polygon);
+        let content_bytes = 4 + polygon.as_ref().map_or(0, |p| p.size_in_bytes());
+        let content_words = (content_bytes / 2) as i64;
+        let record_number = i32::try_from(i + 1).ok();
+        let fits = offset_words + 4 + content_words <= i32::MAX as i64;
+        let (Some(record_number), true) = (record_number, fits) else {
+            return Err(Error::output(shp_path, "larger than a shapefile can be (2 GB)"));
+        };
+        shx.write_all(&(offset_words as i32).to_be_bytes())
+            .and_then(|_| shx.write_all(&(content_words as i32).to_be_bytes()))
+            .map_err(shx_err)?;
+        shp.write_all(&record_number.to_be_bytes())
+            .and_then(|_| shp.write_all(&(content_words as i32).to_be_bytes()))
+            .map_err(shp_err)?;
+        match &polygon {
+            None => shp.write_all(&SHAPE_NULL.to_le_bytes()).map_err(shp_err)?,
+            Some(p) => {
+                shp.write_all(&SHAPE_POLYGON.to_le_bytes()).map_err(shp_err)?;
+                p.write_to(&mut shp)
+                    .map_err(|e| Error::output(shp_path, format!("cannot write shape {i}: {e}")))?;
+                let [x0, x1] = shapefile::record::EsriShape::x_range(p);
+                let [y0, y1] = shapefile::record::EsriShape::y_range(p);
+                bbox = Some(match bbox {
+                    None => [x0, y0, x1, y1],
+                    Some(b) => [b[0].min(x0), b[1].min(y0), b[2].max(x1), b[3].max(y1)],
+                });
+            }
+        }
+        offset_words += 4 + content_words;
+    }
+    let bbox = bbox.unwrap_or([0.0; 4]);
+    shp.seek(SeekFrom::Start(0))
+        .and_then(|_| shp_header(&mut shp, offset_words as i32, bbox))
+        .and_then(|_| shp.flush())
+        .map_err(shp_err)?;
+    let shx_words = 50 + 4 * layer.rows.len() as i64;
+    shx.seek(SeekFrom::Start(0))
+        .and_then(|_| shp_header(&mut shx, shx_words as i32, bbox))
+        .and_then(|_| shx.flush())
+        .map_err(shx_err)?;
+    Ok(())
+}
+
+/// How one column is laid out in the DBF.
+struct Column {
+    dbf_type: u8,
+    width: usize,
+    decimals: u8,
+}
+
+/// A value as the text of a DBF cell of `field`'s kind (`None`: blank).
+fn cell_text<'v>(
+    v: &'v Value,
+    field: &FieldDef,
+) -> std::result::Result<Option<Cow<'v, str>>, String> {
+    Ok(match (field.kind, v) {
+        (_, Value::Null) => None,
+        (FieldKind::Text, Value::Text(s)) => Some(Cow::Borrowed(s.as_str())),
+        (FieldKind::Text, other) => other.as_text().map(Cow::Owned),
+        (FieldKind::Int, Value::Int(i)) => Some(Cow::Owned(i.to_string())),
+        (FieldKind::Int, other) => match other.as_f64() {
+            Some(r) if r.fract() == 0.0 && r.abs() < 9.0e18 => {
+                Some(Cow::Owned((r as i64).to_string()))
+            }
+            _ => return Err(format!("{other:?} is not an integer")),
+        },
+        (FieldKind::Real, other) => match other.as_f64() {
+            Some(r) => format_real(r).map(Cow::Owned),
+            None => return Err(format!("{other:?} is not a number")),
+        },
+    })
+}
+
+fn write_dbf(
+    dbf_path: &Path,
+    layer: &OutLayer,
+    short: &[String],
+    encoding: &'static Encoding,
+) -> Result<()> {
+    let err = |m: String| Error::output(dbf_path, m);
+    let value_err = |i: usize, f: &FieldDef, m: String| {
+        Error::output(dbf_path, format!("field '{}' of row {i}: {m}", f.name))
+    };
+    let unencodable = |c: char| {
+        format!(
+            "'{c}' cannot be written in {}; write UTF-8 or GB18030 instead",
+            encoding.name()
+        )
+    };
+
+    // First pass: column layout.
+    let mut columns: Vec<Column> = layer
+        .fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::Int => Column {
+                dbf_type: b'N',
+                width: MIN_INT_WIDTH,
+                decimals: 0,
+            },
+            FieldKind::Real => Column {
+                dbf_type: b'N',
+                width: REAL_WIDTH,
+                decimals: REAL_DECIMALS,
+            },
+            FieldKind::Text => Column {
+                dbf_type: b'C',
+                width: 1,
+                decimals: 0,
+            },
+        })
+        .collect();
+    for (i, row) in layer.rows.iter().enumerate() {
+        for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&mut columns) {
+            let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
+            let Some(text) = text else { continue };
+            let len = match f.kind {
+                FieldKind::Text => encode_cut(&text, MAX_TEXT_BYTES, encoding)
+                    .map_err(|c| value_err(i, f, unencodable(c)))?
+                    .len(),
+                _ => text.len(),
+            };
+            col.width = col.width.max(len);
+        }
+    }
+
+    let n_fields = layer.fields.len();
+    let header_len = 32 + 32 * n_fields + 1;
+    let record_len = 1 + columns.iter().map(|c| c.width).sum::<usize>();
+    if header_len > u16::MAX as usize || record_len > u16::MAX as usize {
+        return Err(err(format!(
+            "{n_fields} fields ({record_len} bytes a record) do not fit in a DBF"
+        )));
+    }
+    let record_count = u32::try_from(layer.rows.len())
+        .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.rows.len())))?;
+
+    let file = File::create(dbf_path).map_err(|e| err(format!("cannot create: {e}")))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let io = |e: std::io::Error| Error::output(dbf_path, format!("cannot write: {e}"));
+
+    let mut header = [0u8; 32];
+    header[0] = 0x03;
+    let (y, m, d) = today();
+    header[1] = (y.saturating_sub(1900)).min(255) as u8;
+    header[2] = m;
+    header[3] = d;
+    header[4..8].copy_from_slice(&record_count.to_le_bytes());
+    header[8..10].copy_from_slice(&(header_len as u16).to_le_bytes());
+    header[10..12].copy_from_slice(&(record_len as u16).to_le_bytes());
+    header[29] = ldid_for_encoding(encoding);
+    out.write_all(&header).map_err(io)?;
+    for (name, col) in short.iter().zip(&columns) {
+        let mut d = [0u8; 32];
+        let bytes = encoding.encode(name).0;
+        d[..bytes.len()].copy_from_slice(&bytes);
+        d[11] = col.dbf_type;
+        d[16] = (col.width & 0xFF) as u8;
+        d[17] = if col.dbf_type == b'C' {
+            (col.width >> 8) as u8
+        } else {
+            col.decimals
+        };
+        out.write_all(&d).map_err(io)?;
+    }
+    out.write_all(&[0x0D]).map_err(io)?;
+
+    let mut record = Vec::with_capacity(record_len);
+    for (i, row) in layer.rows.iter().enumerate() {
+        record.clear();
+        record.push(b' ');
+        for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&columns) {
+            let start = record.len();
+            let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
+            if let Some(text) = text {
+                if f.kind == FieldKind::Text {
+                    let bytes = encode_cut(&text, MAX_TEXT_BYTES, encoding)
+                        .map_err(|c| value_err(i, f, unencodable(c)))?;
+                    record.extend_from_slice(&bytes);
+                    record.resize(start + col.width, b' ');
+                } else {
+                    // Numbers right-aligned.
+                    record.resize(start + col.width - text.len(), b' ');
+                    record.extend_from_slice(text.as_bytes());
+                }
+            } else {
+                record.resize(start + col.width, b' ');
+            }
+        }
+        debug_assert_eq!(record.len(), record_len);
+        out.write_all(&record).map_err(io)?;
+    }
+    out.write_all(&[0x1A]).map_err(io)?;
+    out.flush().map_err(io)
+}
+
+/// Today's UTC date (year, month, day), for the DBF header.
+fn today() -> (u32, u8, u8) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (u32, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as u32, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names() {
+        let names = [
+            "宗地代码名称很长字段",
+            "宗地代码名称很长字段二",
+            "AREA",
+            "area",
+            "ABCDEFGHIJKLMN",
+            "ABCDEFGHIJ",
+            "",
+            "ok",
+        ];
+        let utf8 = short_field_names(&names, encoding_rs::UTF_8).unwrap();
+        assert_eq!(
+            utf8,
+            [
+                "宗地代",
+                "宗地_1",
+                "AREA",
+                "area_1",
+                "ABCDEFGH_1",
+                "ABCDEFGHIJ",
+                "FIELD",
+                "ok"
+            ]
+        );
+        let gbk = short_field_names(&names, encoding_rs::GBK).unwrap();
+        assert_eq!(gbk[0], "宗地代码名");
+        assert_eq!(gbk[1], "宗地代码_1");
+        for n in utf8 {
+            assert!(n.len() <= MAX_NAME_BYTES);
+        }
+        assert!(short_field_names(&["a😀"], encoding_rs::GBK)
+            .unwrap_err()
+            .contains('😀'));
+        // Deterministic.
+        assert_eq!(short_field_names(&names, encoding_rs::GBK).unwrap(), gbk);
+    }
+
+    #[test]
+    fn cut_at_character_boundary() {
+        let s = "地".repeat(100); // 300 bytes UTF-8, 200 GBK
+        let u = encode_cut(&s, MAX_TEXT_BYTES, encoding_rs::UTF_8).unwrap();
+        assert_eq!(u.len(), 252);
+        assert!(std::str::from_utf8(&u).is_ok());
+        let g = encode_cut(&s, 199, encoding_rs::GBK).unwrap();
+        assert_eq!(g.len(), 198);
+    }
+
+    #[test]
+    fn reals_fit_and_round_trip() {
+        for r in [
+            12345678.123456,
+            0.000123,
+            1.2e7,
+            -98765432.12345678,
+            1.0 / 3.0,
+            1.234_567_890_123_456_7e-9,
+            1e-300,
+            -1.797_693_134_862_315_7e308,
+            4.9e-324,
+            0.0,
+            -0.0,
+            123.0,
+        ] {
+            let s = format_real(r).unwrap();
+            assert!(s.len() <= REAL_WIDTH, "{r}: {s}");
+            let back: f64 = s.parse().unwrap();
+            let rel = if r == 0.0 {
+                back.abs()
+            } else {
+                ((back - r) / r).abs()
+            };
+            assert!(rel < 1e-10, "{r}: {s}");
+        }
+        assert_eq!(format_real(12345678.123456).unwrap(), "12345678.123456");
+        assert_eq!(format_real(0.000123).unwrap(), "0.000123");
+        assert!(format_real(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("a"), "a");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+}

@@ -1,4 +1,354 @@
-//! Ingest: read parcel (and other polygon) layers into the model.
+//! Ingest: read parcel (and other polygon) layers as they arrive at a bureau, into the
+//! model in the metric working CRS. Every record ends up in the model or in the rejects
+//! list with its reason.
 
 pub mod dbf;
+pub mod gdal;
+pub mod geometry;
 pub mod shapefile;
+
+use crate::config::{InvalidPolicy, Settings, MODEL_FIELDS};
+use crate::crs::{self, Reprojector, SourceCrs, WorkingCrs};
+use crate::error::{Error, Result};
+use crate::landuse::normalise_code;
+use crate::model::{Building, CrsDecl, FieldKind, Parcel, RawFeature, RawLayer, Reject, Value};
+use geometry::Checked;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Reads a layer by its file type: `.shp` through the `shapefile` crate (with DBF
+/// encoding detection), everything else (GeoJSON, GeoPackage, FileGDB) through GDAL.
+pub fn read_layer(path: &Path, layer: Option<&str>, encoding: Option<&str>) -> Result<RawLayer> {
+    if !path.exists() {
+        return Err(Error::input(path, "does not exist"));
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ext == "shp" {
+        shapefile::read_shapefile(path, encoding)
+    } else {
+        gdal::read_gdal(path, layer)
+    }
+}
+
+/// The source CRS of a layer: `--s-srs` when given (it wins, as `ogr2ogr -s_srs`),
+/// else what the layer declares; none at all is an error.
+pub fn source_crs(raw: &RawLayer, s_srs: Option<&str>) -> Result<SourceCrs> {
+    let decl = match (s_srs, &raw.crs) {
+        (Some(user), _) => crs::parse_user_crs(user)?,
+        (None, Some(decl)) => decl.clone(),
+        (None, None) => {
+            return Err(Error::crs(
+                &raw.source,
+                "the layer declares no CRS (no .prj / SRS); state it with --s-srs EPSG:N, a WKT string, or --s-srs local for a grid with no geodetic link",
+            ))
+        }
+    };
+    if let (CrsDecl::Local, Some(bbox)) = (&decl, bbox(raw)) {
+        if bbox[0] >= -180.0 && bbox[2] <= 180.0 && bbox[1] >= -90.0 && bbox[3] <= 90.0 {
+            return Err(Error::crs(
+                &raw.source,
+                "--s-srs local given, but the coordinates look like lon/lat degrees",
+            ));
+        }
+    }
+    crs::identify(&decl, &raw.source)
+}
+
+/// `[min_x, min_y, max_x, max_y]` of a raw layer's coordinates, `None` when it has none.
+pub fn bbox(raw: &RawLayer) -> Option<[f64; 4]> {
+    use geo::BoundingRect;
+    raw.features
+        .iter()
+        .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .filter(|b| b.iter().all(|v| v.is_finite()))
+        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+}
+
+/// What preparing a parcels layer produced.
+#[derive(Debug, Default)]
+pub struct PreparedParcels {
+    /// Parcels in source record order.
+    pub parcels: Vec<Parcel>,
+    pub rejects: Vec<Reject>,
+    /// Number of parcels whose geometry was repaired.
+    pub repaired: usize,
+    /// Model fields with no source field (all values unknown).
+    pub fields_missing: Vec<String>,
+    /// Per model field, how many values could not be read as numbers (kept as unknown).
+    pub values_unparsed: BTreeMap<String, usize>,
+}
+
+/// Validates and normalises a parcels layer into the model in the working CRS.
+pub fn prepare_parcels(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    settings: &Settings,
+) -> Result<PreparedParcels> {
+    let mut fields_missing = Vec::new();
+    let mut map: Vec<Option<usize>> = Vec::with_capacity(MODEL_FIELDS.len());
+    for (name, _, required) in MODEL_FIELDS {
+        let src = settings.source_field(name);
+        let idx = raw.field_index(src);
+        if idx.is_none() {
+            if *required {
+                let have: Vec<&str> = raw.fields.iter().map(|f| f.name.as_str()).collect();
+                return Err(Error::input(
+                    &raw.source,
+                    format!(
+                        "has no field '{src}' for the required engine field '{name}' (map it in the config's [fields]); its fields are: {}",
+                        have.join(", ")
+                    ),
+                ));
+            }
+            fields_missing.push(name.to_string());
+        }
+        map.push(idx);
+    }
+    let checked = check_features(raw, source, working, settings.invalid)?;
+    let label = raw.source.display().to_string();
+    let mut out = PreparedParcels {
+        fields_missing,
+        ..Default::default()
+    };
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    for (feature, verdict) in raw.features.iter().zip(checked) {
+        let mut unparsed = Vec::new();
+        let survey: Vec<Value> = MODEL_FIELDS
+            .iter()
+            .zip(&map)
+            .map(|((name, kind, _), idx)| {
+                let v = idx.map(|i| &feature.values[i]).unwrap_or(&Value::Null);
+                normalise(v, *kind, name, &mut unparsed)
+            })
+            .collect();
+        let id = survey[0].as_text().unwrap_or_default();
+        let mut reject = |reason: &str, detail: String| {
+            out.rejects.push(Reject {
+                source: label.clone(),
+                index: feature.index,
+                id: id.clone(),
+                reason: reason.into(),
+                detail,
+            })
+        };
+        let (geometry, repaired) = match verdict {
+            Checked::Valid { geometry, repaired } => (geometry, repaired),
+            Checked::Invalid { reason, detail } => {
+                reject(reason, detail);
+                continue;
+            }
+        };
+        if id.is_empty() {
+            reject("missing_id", format!("no value in field '{}'", settings.source_field("parcel_id")));
+            continue;
+        }
+        let lu_idx = 2;
+        let raw_code = survey[lu_idx].as_text().unwrap_or_default();
+        if raw_code.is_empty() {
+            reject(
+                "missing_land_use",
+                format!("no value in field '{}'", settings.source_field("land_use")),
+            );
+            continue;
+        }
+        let code = settings
+            .recode
+            .get(raw_code.trim())
+            .map(|c| normalise_code(c))
+            .unwrap_or_else(|| normalise_code(&raw_code));
+        if settings.scheme.name_of(&code).is_none() {
+            reject(
+                "unknown_land_use",
+                format!(
+                    "land-use code '{raw_code}' is not in the {} scheme",
+                    settings.scheme.name()
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = first_seen.get(&id) {
+            reject(
+                "duplicate_id",
+                format!("id '{id}' already used by record {first}"),
+            );
+            continue;
+        }
+        first_seen.insert(id.clone(), feature.index);
+        for name in unparsed {
+            *out.values_unparsed.entry(name.to_string()).or_default() += 1;
+        }
+        let mut survey = survey;
+        survey[lu_idx] = Value::Text(code);
+        if !repaired.is_empty() {
+            out.repaired += 1;
+        }
+        use geo::Area;
+        out.parcels.push(Parcel {
+            id,
+            index: feature.index,
+            area_m2: geometry.unsigned_area(),
+            geometry,
+            attrs: feature.values.clone(),
+            survey,
+            repaired,
+        });
+    }
+    Ok(out)
+}
+
+/// Validates a buildings layer (footprints with floors); buildings need no id.
+pub fn prepare_buildings(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    settings: &Settings,
+) -> Result<(Vec<Building>, Vec<Reject>)> {
+    let bf = &settings.building_fields;
+    let floors_idx = raw.field_index(&bf.floors);
+    let height_idx = bf.height.as_deref().and_then(|h| raw.field_index(h));
+    if floors_idx.is_none() && height_idx.is_none() {
+        return Err(Error::input(
+            &raw.source,
+            format!(
+                "buildings have no floors field '{}'{}; map it in the config's [buildings]",
+                bf.floors,
+                bf.height
+                    .as_deref()
+                    .map(|h| format!(" nor height field '{h}'"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let checked = check_features(raw, source, working, settings.invalid)?;
+    let label = raw.source.display().to_string();
+    let mut buildings = Vec::new();
+    let mut rejects = Vec::new();
+    for (feature, verdict) in raw.features.iter().zip(checked) {
+        match verdict {
+            Checked::Valid { geometry, .. } => {
+                let floors = floors_idx
+                    .and_then(|i| feature.values[i].as_f64())
+                    .filter(|f| *f > 0.0)
+                    .or_else(|| {
+                        height_idx
+                            .and_then(|i| feature.values[i].as_f64())
+                            .filter(|h| *h > 0.0)
+                            .map(|h| (h / bf.storey_height).round().max(1.0))
+                    });
+                use geo::Area;
+                buildings.push(Building {
+                    index: feature.index,
+                    area_m2: geometry.unsigned_area(),
+                    geometry,
+                    floors,
+                });
+            }
+            Checked::Invalid { reason, detail } => rejects.push(Reject {
+                source: label.clone(),
+                index: feature.index,
+                id: String::new(),
+                reason: reason.into(),
+                detail,
+            }),
+        }
+    }
+    Ok((buildings, rejects))
+}
+
+/// Reprojects (when the working CRS differs) and checks every feature, in parallel;
+/// under `stop` the first invalid record in source order ends the run.
+fn check_features(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    policy: InvalidPolicy,
+) -> Result<Vec<Checked>> {
+    let needs_transform = !source.same_as(&working.crs);
+    if needs_transform {
+        // Fail early, with the CRS in the message, if PROJ cannot build the transform.
+        Reprojector::new(source, &working.crs)?;
+    }
+    let checked: Vec<Checked> = raw
+        .features
+        .par_iter()
+        .map_init(
+            || {
+                needs_transform
+                    .then(|| Reprojector::new(source, &working.crs).ok())
+                    .flatten()
+            },
+            |proj, f: &RawFeature| {
+                let transformed;
+                let geom = match (proj.as_ref(), f.geometry.as_ref()) {
+                    (Some(p), Some(g)) => match p.geometry(g) {
+                        Ok(t) => {
+                            transformed = t;
+                            Some(&transformed)
+                        }
+                        Err(e) => {
+                            return Checked::Invalid {
+                                reason: "reprojection_failed",
+                                detail: e.to_string(),
+                            }
+                        }
+                    },
+                    (_, g) => g,
+                };
+                geometry::check(geom, policy)
+            },
+        )
+        .collect();
+    if policy == InvalidPolicy::Stop {
+        if let Some((f, Checked::Invalid { detail, .. })) = raw
+            .features
+            .iter()
+            .zip(&checked)
+            .find(|(_, c)| matches!(c, Checked::Invalid { .. }))
+        {
+            return Err(Error::InvalidGeometry {
+                path: raw.source.clone(),
+                record: f.index,
+                id: String::new(),
+                detail: detail.clone(),
+            });
+        }
+    }
+    Ok(checked)
+}
+
+/// Normalises one survey value: text trimmed, numbers parsed; empty, 0 and unreadable
+/// values mean *unknown* (a surveyor's 0 in `yr_built` is not the year 0).
+fn normalise(v: &Value, kind: FieldKind, name: &'static str, unparsed: &mut Vec<&'static str>) -> Value {
+    match kind {
+        FieldKind::Text => match v {
+            Value::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => Value::Text(format!("{}", *r as i64)),
+            _ => match v.as_text() {
+                Some(s) if !s.trim().is_empty() => Value::Text(s.trim().to_string()),
+                _ => Value::Null,
+            },
+        },
+        FieldKind::Int | FieldKind::Real => {
+            let n = match v {
+                Value::Null => return Value::Null,
+                Value::Text(s) if s.trim().is_empty() => return Value::Null,
+                other => other.as_f64(),
+            };
+            match n {
+                None => {
+                    unparsed.push(name);
+                    Value::Null
+                }
+                Some(x) if x == 0.0 || !x.is_finite() => Value::Null,
+                Some(x) if kind == FieldKind::Int => Value::Int(x.round() as i64),
+                Some(x) => Value::Real(x),
+            }
+        }
+    }
+}

@@ -1,1 +1,338 @@
+//! ESRI Shapefile reader: geometry from the `.shp` (through the `shapefile` crate),
+//! attributes from the `.dbf` (through [`super::dbf`]), CRS from the `.prj`, the
+//! text encoding from the option, the `.cpg`, the DBF header or the bytes.
 
+use super::dbf::{self, DbfTable};
+use crate::model::{CrsDecl, EncodingSource, RawFeature, RawLayer};
+use crate::{Error, Result};
+use encoding_rs::Encoding;
+use geo::{Geometry, LineString, MultiPolygon, Polygon};
+use shapefile::{Shape, ShapeReader};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+/// A shapefile as read, with what [`RawLayer`] has no room for.
+#[derive(Debug, Clone)]
+pub struct ShapefileRead {
+    pub layer: RawLayer,
+    /// DBF records flagged deleted; they and their shapes are left out of the layer
+    /// (a feature's `index` is still its position in the file).
+    pub deleted: usize,
+}
+
+/// Reads a shapefile into a [`RawLayer`]; see [`read_shapefile_detailed`].
+pub fn read_shapefile(path: &Path, encoding: Option<&str>) -> Result<RawLayer> {
+    read_shapefile_detailed(path, encoding).map(|r| r.layer)
+}
+
+/// Reads a shapefile: `path` is the `.shp`; the `.dbf`, `.shx`, `.prj` and `.cpg`
+/// beside it are found whatever the case of their extension.
+///
+/// `encoding` (a label such as `GBK`, `GB18030`, `UTF-8`, `936`) overrides what the
+/// files declare. Geometry is returned as the file holds it, neither validated nor
+/// repaired: polygons as `MultiPolygon` (each hole goes with the outer ring before
+/// it), null shapes as `None`, points and lines as their geo counterparts.
+pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<ShapefileRead> {
+    let explicit = match encoding {
+        Some(label) => Some(dbf::encoding_for_label(label).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown or unsupported encoding '{label}' (try UTF-8, GBK, GB18030, Big5 or a code page number such as 936)"
+            ))
+        })?),
+        None => None,
+    };
+
+    let ext_ok = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if !ext_ok {
+        return Err(Error::input(path, "not a .shp file"));
+    }
+    if !path.is_file() {
+        return Err(Error::input(path, "no such file"));
+    }
+    let dbf_path = sibling(path, "dbf").ok_or_else(|| {
+        Error::input(path, "the .dbf beside it is missing (a shapefile needs .shp and .dbf)")
+    })?;
+
+    let declared = match explicit {
+        Some(e) => Some((e, EncodingSource::Explicit)),
+        None => match sibling(path, "cpg") {
+            Some(cpg) => read_cpg(&cpg)?.map(|e| (e, EncodingSource::Cpg)),
+            None => None,
+        },
+    };
+
+    let shapes = read_shapes(path)?;
+    let table = dbf::read_dbf(&dbf_path, declared)?;
+    if shapes.len() != table.record_count {
+        return Err(Error::input(
+            path,
+            format!(
+                "{} shapes in the .shp but {} records in {}",
+                shapes.len(),
+                table.record_count,
+                dbf_path.display()
+            ),
+        ));
+    }
+
+    let crs = match sibling(path, "prj") {
+        Some(prj) => {
+            let bytes = std::fs::read(&prj)
+                .map_err(|e| Error::input(&prj, format!("cannot read: {e}")))?;
+            let text = String::from_utf8_lossy(&bytes);
+            let text = text.trim_start_matches('\u{feff}').trim();
+            (!text.is_empty()).then(|| CrsDecl::Definition(text.to_string()))
+        }
+        None => None,
+    };
+
+    let DbfTable {
+        fields,
+        records,
+        deleted,
+        encoding,
+        ..
+    } = table;
+    let fields = fields
+        .into_iter()
+        .map(|f| crate::model::FieldDef::new(f.name, f.kind))
+        .collect();
+    let mut shapes: Vec<Option<Option<Geometry<f64>>>> = shapes.into_iter().map(Some).collect();
+    let features = records
+        .into_iter()
+        .map(|r| RawFeature {
+            index: r.index,
+            geometry: shapes[r.index].take().expect("each record once"),
+            values: r.values,
+        })
+        .collect();
+
+    let layer_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(ShapefileRead {
+        layer: RawLayer {
+            source: path.to_path_buf(),
+            layer_name,
+            fields,
+            features,
+            crs,
+            encoding,
+        },
+        deleted,
+    })
+}
+
+/// The file beside `shp` with the same stem and extension `ext` in any case:
+/// the lower-case one first, then the upper-case one, then any other spelling.
+pub fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
+    let stem = shp.file_stem()?.to_str()?;
+    let dir = match shp.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    for e in [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()] {
+        let p = dir.join(format!("{stem}.{e}"));
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return false;
+            };
+            name.len() == stem.len() + 1 + ext.len()
+                && name.starts_with(stem)
+                && name.as_bytes()[stem.len()] == b'.'
+                && name[stem.len() + 1..].eq_ignore_ascii_case(ext)
+        })
+        .map(|entry| entry.path())
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+/// The encoding a `.cpg` names; `None` for an empty one.
+fn read_cpg(cpg: &Path) -> Result<Option<&'static Encoding>> {
+    let bytes = std::fs::read(cpg).map_err(|e| Error::input(cpg, format!("cannot read: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let label = text.trim_start_matches('\u{feff}').trim();
+    if label.is_empty() {
+        return Ok(None);
+    }
+    dbf::encoding_for_label(label).map(Some).ok_or_else(|| {
+        Error::input(
+            cpg,
+            format!("unknown or unsupported code page '{label}'; pass --encoding to override"),
+        )
+    })
+}
+
+/// Every shape of the `.shp`, in file order, as geo geometries.
+fn read_shapes(path: &Path) -> Result<Vec<Option<Geometry<f64>>>> {
+    let open = |p: &Path| {
+        File::open(p)
+            .map(BufReader::new)
+            .map_err(|e| Error::input(p, format!("cannot open: {e}")))
+    };
+    let source = open(path)?;
+    let mut reader = match sibling(path, "shx") {
+        Some(shx) => ShapeReader::with_shx(source, open(&shx)?),
+        None => ShapeReader::new(source),
+    }
+    .map_err(|e| Error::input(path, format!("not a readable shapefile: {e}")))?;
+
+    let mut out = Vec::new();
+    for (i, shape) in reader.iter_shapes().enumerate() {
+        let shape =
+            shape.map_err(|e| Error::input(path, format!("cannot read shape {i}: {e}")))?;
+        let geometry = to_geometry(shape)
+            .map_err(|e| Error::input(path, format!("cannot convert shape {i}: {e}")))?;
+        out.push(geometry);
+    }
+    Ok(out)
+}
+
+fn to_geometry(shape: Shape) -> std::result::Result<Option<Geometry<f64>>, shapefile::Error> {
+    use shapefile::PolygonRing;
+    // Rings as read; used when the first ring is a hole, which the crate's
+    // conversion refuses: such a ring then starts a polygon of its own.
+    fn rings_to_multi<P: Copy>(rings: Vec<PolygonRing<P>>) -> MultiPolygon<f64>
+    where
+        geo::Coord<f64>: From<P>,
+    {
+        let mut polygons: Vec<Polygon<f64>> = Vec::new();
+        for ring in rings {
+            let is_outer = matches!(ring, PolygonRing::Outer(_)) || polygons.is_empty();
+            let line: LineString<f64> = ring
+                .into_inner()
+                .into_iter()
+                .map(geo::Coord::from)
+                .collect();
+            if is_outer {
+                polygons.push(Polygon::new(line, vec![]));
+            } else if let Some(last) = polygons.last_mut() {
+                last.interiors_push(line);
+            }
+        }
+        MultiPolygon(polygons)
+    }
+    /// The crate's conversion (holes go with the outer ring before them), unless
+    /// the first ring is a hole, which that conversion refuses.
+    fn polygon<P>(
+        p: shapefile::record::polygon::GenericPolygon<P>,
+    ) -> std::result::Result<Geometry<f64>, shapefile::Error>
+    where
+        P: shapefile::record::traits::ShrinkablePoint
+            + shapefile::record::traits::GrowablePoint
+            + Copy,
+        geo::Coord<f64>: From<P>,
+    {
+        let multi = if matches!(p.rings().first(), Some(PolygonRing::Inner(_))) {
+            rings_to_multi(p.into_inner())
+        } else {
+            MultiPolygon::try_from(p)?
+        };
+        Ok(Geometry::MultiPolygon(multi))
+    }
+    Ok(match shape {
+        Shape::NullShape => None,
+        Shape::Polygon(p) => Some(polygon(p)?),
+        Shape::PolygonM(p) => Some(polygon(p)?),
+        Shape::PolygonZ(p) => Some(polygon(p)?),
+        other => Some(Geometry::try_from(other)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shapefile::{Point, PolygonRing};
+
+    fn square(x0: f64, y0: f64, s: f64) -> Vec<Point> {
+        vec![
+            Point::new(x0, y0),
+            Point::new(x0, y0 + s),
+            Point::new(x0 + s, y0 + s),
+            Point::new(x0 + s, y0),
+            Point::new(x0, y0),
+        ]
+    }
+
+    #[test]
+    fn polygon_with_hole_and_two_parts() {
+        let mut hole = square(1.0, 1.0, 1.0);
+        hole.reverse();
+        let p = shapefile::Polygon::with_rings(vec![
+            PolygonRing::Outer(square(0.0, 0.0, 4.0)),
+            PolygonRing::Inner(hole),
+            PolygonRing::Outer(square(10.0, 10.0, 1.0)),
+        ]);
+        let Some(Geometry::MultiPolygon(mp)) = to_geometry(Shape::Polygon(p)).unwrap() else {
+            panic!("not a multipolygon");
+        };
+        assert_eq!(mp.0.len(), 2);
+        assert_eq!(mp.0[0].interiors().len(), 1);
+        use geo::Area;
+        assert_eq!(mp.unsigned_area(), 16.0 - 1.0 + 1.0);
+    }
+
+    #[test]
+    fn leading_hole_becomes_a_polygon_and_null_is_none() {
+        // Counter-clockwise only ring: the crate calls it an inner ring.
+        let mut ccw = square(0.0, 0.0, 2.0);
+        ccw.reverse();
+        let p = shapefile::Polygon::from(shapefile::Polyline::new(ccw));
+        let Some(Geometry::MultiPolygon(mp)) = to_geometry(Shape::Polygon(p)).unwrap() else {
+            panic!("not a multipolygon");
+        };
+        assert_eq!(mp.0.len(), 1);
+        assert!(to_geometry(Shape::NullShape).unwrap().is_none());
+        assert!(matches!(
+            to_geometry(Shape::Point(Point::new(1.0, 2.0))).unwrap(),
+            Some(Geometry::Point(_))
+        ));
+    }
+
+    #[test]
+    fn sibling_lookup_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("a.b.shp");
+        std::fs::write(&shp, b"").unwrap();
+        std::fs::write(dir.path().join("a.b.DBF"), b"").unwrap();
+        std::fs::write(dir.path().join("a.b.Prj"), b"").unwrap();
+        std::fs::write(dir.path().join("a.cpg"), b"").unwrap();
+        assert_eq!(sibling(&shp, "dbf"), Some(dir.path().join("a.b.DBF")));
+        assert_eq!(sibling(&shp, "prj"), Some(dir.path().join("a.b.Prj")));
+        assert_eq!(sibling(&shp, "cpg"), None);
+    }
+
+    #[test]
+    fn option_and_file_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let shp = dir.path().join("x.shp");
+        assert!(matches!(
+            read_shapefile(&shp, Some("klingon")),
+            Err(Error::Usage(m)) if m.contains("klingon")
+        ));
+        assert!(matches!(read_shapefile(&shp, None), Err(Error::Input { .. })));
+        std::fs::write(&shp, b"").unwrap();
+        match read_shapefile(&shp, None) {
+            Err(Error::Input { message, .. }) => assert!(message.contains(".dbf"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        let cpg = dir.path().join("x.cpg");
+        std::fs::write(&cpg, b"Klingon-1").unwrap();
+        assert!(matches!(read_cpg(&cpg), Err(Error::Input { message, .. }) if message.contains("Klingon-1")));
+    }
+}

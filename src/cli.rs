@@ -1,0 +1,72 @@
+//! Command-line definitions (clap); the binary maps them onto [`crate::run`].
+
+use crate::config::InvalidPolicy;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// landsift: score parcels against low-efficiency land criteria (低效用地认定) and
+/// write GIS layers. Without --parcels (and without inputs in a config) it runs the
+/// bundled sample district.
+#[derive(Debug, Parser)]
+#[command(name = "landsift", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read, validate, and write the output layers and run summary.
+    Run(RunArgs),
+    /// Validate inputs and config; write nothing (the summary goes to stdout).
+    Check(InputArgs),
+}
+
+/// Options shared by `run` and `check`.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// TOML configuration (field mapping, code scheme, inputs, preset).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Parcels layer: .shp, .geojson, .gpkg or .gdb.
+    #[arg(long, value_name = "PATH")]
+    pub parcels: Option<PathBuf>,
+    /// Buildings layer (footprints with floors or height).
+    #[arg(long, value_name = "PATH")]
+    pub buildings: Option<PathBuf>,
+    /// Source CRS, overriding what the inputs declare: EPSG:N, WKT/PROJ, or `local`.
+    #[arg(long = "s-srs", value_name = "CRS")]
+    pub s_srs: Option<String>,
+    /// Text encoding of Shapefile DBFs (e.g. GBK, GB18030, UTF-8, 936).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// What to do with invalid geometry.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub invalid: Option<InvalidPolicy>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output directory.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Overwrite outputs in a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl InputArgs {
+    /// The command-line part of the settings.
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            config: self.config.clone(),
+            parcels: self.parcels.clone(),
+            buildings: self.buildings.clone(),
+            s_srs: self.s_srs.clone(),
+            encoding: self.encoding.clone(),
+            invalid: self.invalid,
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Run configuration: a TOML file (schema below, documented in README) merged with the
+//! command line. Validation reports every problem at once, each with its line.
+//!
+//! ```toml
+//! scheme = "yongdi2023"          # or "sandiao"; the code scheme is never guessed
+//! preset = "national-default"    # criteria preset (dongguan, tianjin)
+//! [input]
+//! parcels = "parcels.shp"        # relative to this file
+//! parcels_layer = "DLTB"         # for multi-layer GeoPackage/FileGDB
+//! buildings = "buildings.shp"
+//! s_srs = "EPSG:4547"            # or "local", or WKT
+//! encoding = "GBK"
+//! invalid = "repair"             # stop | skip | repair
+//! [fields]                       # engine name = source field name
+//! parcel_id = "ZDDM"
+//! land_use = "DLBM"
+//! [land_use_recode]              # source value = code of the scheme
+//! "residential" = "0701"
+//! [buildings]
+//! floors = "floors"
+//! ```
+
+use crate::error::{Error, Result};
+use crate::landuse::Scheme;
+use crate::model::FieldKind;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The engine's parcel fields, in output order, with their kinds and whether a record
+/// without a value is rejected. Source fields are mapped to these names by `[fields]`.
+pub const MODEL_FIELDS: &[(&str, FieldKind, bool)] = &[
+    ("parcel_id", FieldKind::Text, true),
+    ("town", FieldKind::Text, false),
+    ("land_use", FieldKind::Text, true),
+    ("far", FieldKind::Real, false),
+    ("bld_cov", FieldKind::Real, false),
+    ("yr_built", FieldKind::Int, false),
+    ("tax_mu", FieldKind::Real, false),
+    ("out_mu", FieldKind::Real, false),
+    ("vacancy", FieldKind::Real, false),
+    ("idle_yrs", FieldKind::Real, false),
+    ("danger", FieldKind::Text, false),
+    ("ind_class", FieldKind::Text, false),
+    ("consent", FieldKind::Real, false),
+];
+
+/// Position of a model field in [`MODEL_FIELDS`] (and in `Parcel::survey`).
+pub fn model_index(name: &str) -> Option<usize> {
+    MODEL_FIELDS.iter().position(|(n, _, _)| *n == name)
+}
+
+/// Criteria presets shipped with landsift.
+pub const PRESETS: &[&str] = &["national-default", "dongguan", "tianjin"];
+
+/// What to do with invalid geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidPolicy {
+    /// Stop the run at the first invalid geometry (exit code 7).
+    Stop,
+    /// Reject every invalid geometry, repair nothing.
+    Skip,
+    /// Repair what is unambiguous, reject the rest (default).
+    Repair,
+}
+
+impl InvalidPolicy {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "stop" => Some(InvalidPolicy::Stop),
+            "skip" => Some(InvalidPolicy::Skip),
+            "repair" => Some(InvalidPolicy::Repair),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    scheme: Option<Spanned<String>>,
+    preset: Option<Spanned<String>>,
+    #[serde(default)]
+    input: FileInput,
+    #[serde(default)]
+    fields: BTreeMap<Spanned<String>, String>,
+    #[serde(default)]
+    land_use_recode: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    buildings: FileBuildings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInput {
+    parcels: Option<String>,
+    parcels_layer: Option<String>,
+    buildings: Option<String>,
+    buildings_layer: Option<String>,
+    s_srs: Option<Spanned<String>>,
+    encoding: Option<String>,
+    invalid: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBuildings {
+    floors: Option<String>,
+    height: Option<String>,
+    storey_height: Option<f64>,
+}
+
+/// Options given on the command line; they win over the config file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub parcels: Option<PathBuf>,
+    pub buildings: Option<PathBuf>,
+    pub s_srs: Option<String>,
+    pub encoding: Option<String>,
+    pub invalid: Option<InvalidPolicy>,
+}
+
+/// Where the buildings' floors come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildingFields {
+    /// Field with the number of floors (层数).
+    pub floors: String,
+    /// Field with the height in metres, used when floors are missing.
+    pub height: Option<String>,
+    /// Metres per storey to turn a height into floors.
+    pub storey_height: f64,
+}
+
+/// The resolved settings of a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub scheme: Scheme,
+    pub preset: String,
+    /// The parcels input; `None` means the bundled sample district.
+    pub parcels: Option<PathBuf>,
+    pub parcels_layer: Option<String>,
+    pub buildings: Option<PathBuf>,
+    pub buildings_layer: Option<String>,
+    pub s_srs: Option<String>,
+    pub encoding: Option<String>,
+    pub invalid: InvalidPolicy,
+    /// Model field name → source field name, for every model field.
+    pub fields: BTreeMap<String, String>,
+    /// Source land-use value → scheme code.
+    pub recode: BTreeMap<String, String>,
+    pub building_fields: BuildingFields,
+    /// The config file, if any (reported in the summary).
+    pub config_path: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The source field that feeds a model field.
+    pub fn source_field<'a>(&'a self, model: &'a str) -> &'a str {
+        self.fields.get(model).map(String::as_str).unwrap_or(model)
+    }
+}
+
+/// Loads the config (if any) and merges the command line over it.
+pub fn load(over: &Overrides) -> Result<Settings> {
+    let (file, base, path) = match &over.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::config(path, format!("cannot read: {e}")))?;
+            let file: FileConfig = toml::from_str(&text)
+                .map_err(|e| Error::config(path, format!("{}", e).trim_end().to_string()))?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            validate(&file, &text, path)?;
+            (file, base, Some(path.clone()))
+        }
+        None => (FileConfig::default(), PathBuf::new(), None),
+    };
+    let resolve = |p: &Option<String>| p.as_ref().map(|s| base.join(s));
+    let mut fields: BTreeMap<String, String> = MODEL_FIELDS
+        .iter()
+        .map(|(n, _, _)| (n.to_string(), n.to_string()))
+        .collect();
+    for (k, v) in &file.fields {
+        fields.insert(k.get_ref().clone(), v.clone());
+    }
+    let scheme = file
+        .scheme
+        .as_ref()
+        .and_then(|s| Scheme::from_name(s.get_ref()))
+        .unwrap_or(Scheme::Yongdi2023);
+    Ok(Settings {
+        scheme,
+        preset: file
+            .preset
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_else(|| "national-default".into()),
+        parcels: over.parcels.clone().or_else(|| resolve(&file.input.parcels)),
+        parcels_layer: file.input.parcels_layer.clone(),
+        buildings: over
+            .buildings
+            .clone()
+            .or_else(|| resolve(&file.input.buildings)),
+        buildings_layer: file.input.buildings_layer.clone(),
+        s_srs: over
+            .s_srs
+            .clone()
+            .or_else(|| file.input.s_srs.as_ref().map(|s| s.get_ref().clone())),
+        encoding: over.encoding.clone().or(file.input.encoding.clone()),
+        invalid: over
+            .invalid
+            .or_else(|| {
+                file.input
+                    .invalid
+                    .as_ref()
+                    .and_then(|s| InvalidPolicy::from_name(s.get_ref()))
+            })
+            .unwrap_or(InvalidPolicy::Repair),
+        fields,
+        recode: file
+            .land_use_recode
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect(),
+        building_fields: BuildingFields {
+            floors: file.buildings.floors.clone().unwrap_or_else(|| "floors".into()),
+            height: file.buildings.height.clone(),
+            storey_height: file.buildings.storey_height.unwrap_or(3.5),
+        },
+        config_path: path,
+    })
+}
+
+/// Checks the values serde cannot; every problem is reported, each with its line.
+fn validate(file: &FileConfig, text: &str, path: &Path) -> Result<()> {
+    let line = |span: std::ops::Range<usize>| {
+        text.as_bytes()[..span.start.min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    };
+    let mut problems = Vec::new();
+    if let Some(s) = &file.scheme {
+        if Scheme::from_name(s.get_ref()).is_none() {
+            problems.push(format!(
+                "line {}: scheme '{}' is not one of yongdi2023, sandiao",
+                line(s.span()),
+                s.get_ref()
+            ));
+        }
+    }
+    if let Some(p) = &file.preset {
+        if !PRESETS.contains(&p.get_ref().as_str()) {
+            problems.push(format!(
+                "line {}: preset '{}' is not one of {}",
+                line(p.span()),
+                p.get_ref(),
+                PRESETS.join(", ")
+            ));
+        }
+    }
+    if let Some(v) = &file.input.invalid {
+        if InvalidPolicy::from_name(v.get_ref()).is_none() {
+            problems.push(format!(
+                "line {}: invalid = '{}' is not one of stop, skip, repair",
+                line(v.span()),
+                v.get_ref()
+            ));
+        }
+    }
+    if let Some(v) = &file.input.s_srs {
+        if let Err(e) = crate::crs::parse_user_crs(v.get_ref()) {
+            problems.push(format!("line {}: s_srs: {e}", line(v.span())));
+        }
+    }
+    for k in file.fields.keys() {
+        if model_index(k.get_ref()).is_none() {
+            let names: Vec<&str> = MODEL_FIELDS.iter().map(|f| f.0).collect();
+            problems.push(format!(
+                "line {}: [fields] '{}' is not an engine field (one of {})",
+                line(k.span()),
+                k.get_ref(),
+                names.join(", ")
+            ));
+        }
+    }
+    let scheme = file
+        .scheme
+        .as_ref()
+        .and_then(|s| Scheme::from_name(s.get_ref()))
+        .unwrap_or(Scheme::Yongdi2023);
+    for (from, to) in &file.land_use_recode {
+        let code = crate::landuse::normalise_code(to.get_ref());
+        if scheme.name_of(&code).is_none() {
+            problems.push(format!(
+                "line {}: [land_use_recode] '{}' → '{}': no such code in {}",
+                line(to.span()),
+                from,
+                to.get_ref(),
+                scheme.name()
+            ));
+        }
+    }
+    if let Some(h) = file.buildings.storey_height {
+        if !(h.is_finite() && h > 0.0) {
+            problems.push(format!(
+                "[buildings] storey_height = {h} must be a positive number of metres"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::config(path, problems.join("\n  ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        load(&Overrides {
+            config: Some(path),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn defaults_without_config() {
+        let s = load(&Overrides::default()).unwrap();
+        assert_eq!(s.scheme, Scheme::Yongdi2023);
+        assert_eq!(s.preset, "national-default");
+        assert_eq!(s.invalid, InvalidPolicy::Repair);
+        assert_eq!(s.source_field("land_use"), "land_use");
+        assert!(s.parcels.is_none());
+    }
+
+    #[test]
+    fn mapping_and_relative_paths() {
+        let s = load_text(
+            "scheme = \"sandiao\"\n[input]\nparcels = \"a/p.shp\"\n[fields]\nparcel_id = \"ZDDM\"\nland_use = \"DLBM\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.scheme, Scheme::Sandiao);
+        assert_eq!(s.source_field("parcel_id"), "ZDDM");
+        assert!(s.parcels.unwrap().ends_with("a/p.shp"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let err = load_text(
+            "scheme = \"guess\"\npreset = \"x\"\n[input]\ninvalid = \"maybe\"\n[fields]\nzddm = \"ZDDM\"\n[land_use_recode]\nres = \"9999\"\n",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        for want in [
+            "line 1: scheme 'guess'",
+            "line 2: preset 'x'",
+            "line 4: invalid = 'maybe'",
+            "line 6: [fields] 'zddm'",
+            "line 8: [land_use_recode]",
+        ] {
+            assert!(msg.contains(want), "missing '{want}' in {msg}");
+        }
+        assert_eq!(err.exit_code(), 3);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_position() {
+        let err = load_text("[input]\nparcel = \"x\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown field") && msg.contains("line 2"), "{msg}");
+    }
+}

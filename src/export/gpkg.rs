@@ -1,0 +1,70 @@
+//! GeoPackage through GDAL: one file, several layers; attribute-only tables (rejects)
+//! as layers without geometry.
+
+use super::OutLayer;
+use crate::error::{Error, Result};
+use crate::model::{FieldKind, Value};
+use gdal::spatial_ref::SpatialRef;
+use gdal::vector::{Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::{Dataset, DriverManager};
+use std::path::Path;
+
+/// Writes layers into a new GeoPackage, each with a flag saying whether it has
+/// geometry (an empty spatial layer is still spatial). `srs_wkt` is the working CRS
+/// (`None`: a local grid, written without SRS).
+pub fn write_gpkg(path: &Path, layers: &[(&OutLayer, bool)], srs_wkt: Option<&str>) -> Result<()> {
+    let err = |e: gdal::errors::GdalError| Error::output(path, e.to_string());
+    if path.exists() {
+        std::fs::remove_file(path).map_err(|e| Error::output(path, e.to_string()))?;
+    }
+    let driver = DriverManager::get_driver_by_name("GPKG").map_err(err)?;
+    let mut ds: Dataset = driver.create_vector_only(path).map_err(err)?;
+    let srs = srs_wkt.map(SpatialRef::from_wkt).transpose().map_err(err)?;
+    for (layer, spatial) in layers {
+        write_layer(&mut ds, layer, *spatial, srs.as_ref()).map_err(err)?;
+    }
+    Ok(())
+}
+
+fn write_layer(
+    ds: &mut Dataset,
+    layer: &OutLayer,
+    spatial: bool,
+    srs: Option<&SpatialRef>,
+) -> std::result::Result<(), gdal::errors::GdalError> {
+    let mut txn = ds.start_transaction()?;
+    let lyr = txn.create_layer(LayerOptions {
+        name: &layer.name,
+        srs: if spatial { srs } else { None },
+        ty: if spatial {
+            OGRwkbGeometryType::wkbMultiPolygon
+        } else {
+            OGRwkbGeometryType::wkbNone
+        },
+        options: None,
+    })?;
+    for f in &layer.fields {
+        let ty = match f.kind {
+            FieldKind::Int => OGRFieldType::OFTInteger64,
+            FieldKind::Real => OGRFieldType::OFTReal,
+            FieldKind::Text => OGRFieldType::OFTString,
+        };
+        FieldDefn::new(&f.name, ty)?.add_to_layer(&lyr)?;
+    }
+    for row in &layer.rows {
+        let mut feature = Feature::new(lyr.defn())?;
+        if let Some(mp) = row.geometry {
+            feature.set_geometry(mp.to_gdal()?)?;
+        }
+        for (i, v) in row.values.iter().enumerate() {
+            match v {
+                Value::Null => feature.set_field_null(i)?,
+                Value::Int(x) => feature.set_field_integer64(i, *x)?,
+                Value::Real(x) => feature.set_field_double(i, *x)?,
+                Value::Text(s) => feature.set_field_string(i, s)?,
+            }
+        }
+        feature.create(&lyr)?;
+    }
+    txn.commit()
+}

@@ -1,0 +1,129 @@
+//! The parcels and rejects layers as written: engine fields first, then every source
+//! attribute under its own name.
+
+use super::{OutLayer, OutRow};
+use crate::config::{Settings, MODEL_FIELDS};
+use crate::model::{m2_to_mu, FieldDef, FieldKind, Parcel, Reject, Value};
+
+/// Engine fields appended after the model fields.
+const COMPUTED: &[(&str, FieldKind)] = &[
+    ("area_m2", FieldKind::Real),
+    ("area_mu", FieldKind::Real),
+    ("geom_fix", FieldKind::Text),
+];
+
+/// Builds the parcels layer. A source attribute that feeds the engine field of the
+/// same name is replaced by its normalised value; any other source attribute whose
+/// name clashes with an engine field is kept as `src_<name>`.
+pub fn parcels_layer<'a>(
+    parcels: &'a [Parcel],
+    source_fields: &[FieldDef],
+    settings: &Settings,
+) -> OutLayer<'a> {
+    let mut fields: Vec<FieldDef> = MODEL_FIELDS
+        .iter()
+        .map(|(n, k, _)| FieldDef::new(*n, *k))
+        .chain(COMPUTED.iter().map(|(n, k)| FieldDef::new(*n, *k)))
+        .collect();
+    let engine_names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    let mut passthrough = Vec::new();
+    for (i, f) in source_fields.iter().enumerate() {
+        let same_as_engine = engine_names.contains(&f.name);
+        if same_as_engine && settings.source_field(&f.name) == f.name {
+            continue;
+        }
+        let name = if same_as_engine {
+            format!("src_{}", f.name)
+        } else {
+            f.name.clone()
+        };
+        fields.push(FieldDef::new(name, f.kind));
+        passthrough.push(i);
+    }
+    let rows = parcels
+        .iter()
+        .map(|p| {
+            let mut values = p.survey.clone();
+            values.push(Value::Real(p.area_m2));
+            values.push(Value::Real(m2_to_mu(p.area_m2)));
+            values.push(if p.repaired.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(p.repaired.clone())
+            });
+            values.extend(passthrough.iter().map(|&i| p.attrs[i].clone()));
+            OutRow {
+                geometry: Some(&p.geometry),
+                values,
+            }
+        })
+        .collect();
+    OutLayer {
+        name: "parcels".into(),
+        fields,
+        rows,
+    }
+}
+
+/// Builds the rejects table (no geometry).
+pub fn rejects_layer(rejects: &[Reject]) -> OutLayer<'static> {
+    let fields = vec![
+        FieldDef::new("source", FieldKind::Text),
+        FieldDef::new("record", FieldKind::Int),
+        FieldDef::new("id", FieldKind::Text),
+        FieldDef::new("reason", FieldKind::Text),
+        FieldDef::new("detail", FieldKind::Text),
+    ];
+    let text = |s: &str| {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(s.to_string())
+        }
+    };
+    let rows = rejects
+        .iter()
+        .map(|r| OutRow {
+            geometry: None,
+            values: vec![
+                text(&r.source),
+                Value::Int(r.index as i64),
+                text(&r.id),
+                text(&r.reason),
+                text(&r.detail),
+            ],
+        })
+        .collect();
+    OutLayer {
+        name: "rejects".into(),
+        fields,
+        rows,
+    }
+}
+
+/// Writes the rejects as CSV (UTF-8 with BOM so Excel shows Chinese right):
+/// `source,record,id,reason,detail`, record being the 0-based index in the source.
+pub fn write_rejects_csv(path: &std::path::Path, rejects: &[Reject]) -> crate::Result<()> {
+    let mut out = String::from("\u{feff}source,record,id,reason,detail\n");
+    for r in rejects {
+        let cells = [
+            csv_cell(&r.source),
+            r.index.to_string(),
+            csv_cell(&r.id),
+            csv_cell(&r.reason),
+            csv_cell(&r.detail),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    std::fs::write(path, out).map_err(|e| crate::Error::output(path, e.to_string()))
+}
+
+/// Quotes a CSV cell when it holds a comma, quote or line break.
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,125 @@
+//! GeoJSON (RFC 7946 and the legacy `crs` member), GeoPackage and FileGDB through GDAL.
+//!
+//! A GDAL `Dataset` is `Send` but not `Sync`: the layer is read on one thread and turned
+//! into `geo` types here; validation then runs in parallel on the model.
+
+use crate::error::{Error, Result};
+use crate::model::{
+    CrsDecl, EncodingReport, EncodingSource, FieldDef, FieldKind, RawFeature, RawLayer, Value,
+};
+use gdal::vector::{FieldValue, LayerAccess, OGRFieldType};
+use gdal::Dataset;
+use std::path::Path;
+
+/// Reads one layer of a GDAL-readable source. `layer` names it; without a name the
+/// source must hold exactly one layer with geometry.
+pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
+    let ds = Dataset::open(path)
+        .map_err(|e| Error::input(path, format!("GDAL cannot open it: {e}")))?;
+    let mut lyr = match layer {
+        Some(name) => ds.layer_by_name(name).map_err(|_| {
+            Error::input(
+                path,
+                format!(
+                    "has no layer '{name}'; its layers are: {}",
+                    layer_names(&ds).join(", ")
+                ),
+            )
+        })?,
+        None => pick_layer(&ds, path)?,
+    };
+    let layer_name = lyr.name();
+    let fields: Vec<FieldDef> = lyr
+        .defn()
+        .fields()
+        .map(|f| FieldDef::new(f.name(), kind_of(f.field_type())))
+        .collect();
+    let crs = lyr.spatial_ref().map(|srs| {
+        match (srs.auth_name().as_deref(), srs.auth_code()) {
+            (Some("EPSG"), Ok(code)) if code > 0 => CrsDecl::Epsg(code as u32),
+            _ => CrsDecl::Definition(srs.to_wkt().unwrap_or_default()),
+        }
+    });
+    let mut features = Vec::with_capacity(lyr.feature_count() as usize);
+    for (index, feature) in lyr.features().enumerate() {
+        let values = (0..fields.len())
+            .map(|i| match feature.field(i) {
+                Ok(Some(v)) => to_value(v),
+                _ => Value::Null,
+            })
+            .collect();
+        let geometry = feature.geometry().and_then(|g| {
+            if g.is_empty() {
+                return None;
+            }
+            // A geometry geo cannot hold (e.g. FileGDB curves) reads as none and is
+            // rejected with the reason `empty_geometry`.
+            geo::Geometry::<f64>::try_from(g).ok()
+        });
+        features.push(RawFeature {
+            index,
+            geometry,
+            values,
+        });
+    }
+    Ok(RawLayer {
+        source: path.to_path_buf(),
+        layer_name,
+        fields,
+        features,
+        crs,
+        encoding: EncodingReport {
+            name: "UTF-8".into(),
+            source: EncodingSource::Format,
+        },
+    })
+}
+
+fn layer_names(ds: &Dataset) -> Vec<String> {
+    ds.layers().map(|l| l.name()).collect()
+}
+
+/// The only layer with geometry, or an error listing the choices.
+fn pick_layer<'a>(ds: &'a Dataset, path: &Path) -> Result<gdal::vector::Layer<'a>> {
+    let spatial: Vec<usize> = (0..ds.layer_count())
+        .filter(|&i| {
+            ds.layer(i)
+                .map(|l| l.defn().geom_fields().count() > 0)
+                .unwrap_or(false)
+        })
+        .collect();
+    match spatial.as_slice() {
+        [i] => ds
+            .layer(*i)
+            .map_err(|e| Error::input(path, format!("cannot read layer {i}: {e}"))),
+        [] => Err(Error::input(path, "holds no layer with geometry")),
+        _ => Err(Error::input(
+            path,
+            format!(
+                "holds several layers ({}); name one with parcels_layer / buildings_layer in the config",
+                layer_names(ds).join(", ")
+            ),
+        )),
+    }
+}
+
+fn kind_of(t: OGRFieldType::Type) -> FieldKind {
+    match t {
+        OGRFieldType::OFTInteger | OGRFieldType::OFTInteger64 => FieldKind::Int,
+        OGRFieldType::OFTReal => FieldKind::Real,
+        _ => FieldKind::Text,
+    }
+}
+
+fn to_value(v: FieldValue) -> Value {
+    match v {
+        FieldValue::IntegerValue(i) => Value::Int(i as i64),
+        FieldValue::Integer64Value(i) => Value::Int(i),
+        FieldValue::RealValue(r) => Value::Real(r),
+        FieldValue::StringValue(s) if s.is_empty() => Value::Null,
+        FieldValue::StringValue(s) => Value::Text(s),
+        FieldValue::DateValue(d) => Value::Text(format!("{d:?}")),
+        FieldValue::DateTimeValue(d) => Value::Text(format!("{d:?}")),
+        other => Value::Text(format!("{other:?}")),
+    }
+}

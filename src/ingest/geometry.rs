@@ -1,0 +1,327 @@
+//! Geometry checks and the `--invalid` policy.
+//!
+//! `repair` fixes only what has one reading: rings collapsed to fewer than three
+//! distinct points (no area, so dropping them changes nothing), and self-intersections
+//! whose valid form keeps the polygon's area (within [`AREA_TOLERANCE`]) — a spike or
+//! a loop digitised twice. A bow-tie has two readings (two triangles, or nothing: its
+//! signed area cancels), so it is rejected, never guessed.
+
+use crate::config::InvalidPolicy;
+use geo::{Area, Geometry, MakeValid, MultiPolygon, Polygon, Validation};
+
+/// Largest relative change of area a self-intersection repair may make.
+pub const AREA_TOLERANCE: f64 = 0.01;
+
+/// The verdict on one feature's geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked {
+    /// Valid, possibly after repair; `repaired` says what was done (empty: nothing).
+    Valid {
+        geometry: MultiPolygon<f64>,
+        repaired: String,
+    },
+    /// Not usable; `reason` is machine-readable, `detail` says why.
+    Invalid {
+        reason: &'static str,
+        detail: String,
+    },
+}
+
+fn invalid(reason: &'static str, detail: impl Into<String>) -> Checked {
+    Checked::Invalid {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// Checks one geometry under a policy. Under `stop` the caller stops at the first
+/// `Invalid`; `skip` repairs nothing.
+pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked {
+    let mp = match geometry {
+        None => return invalid("empty_geometry", "the record has no geometry"),
+        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
+        Some(Geometry::MultiPolygon(mp)) => mp.clone(),
+        Some(Geometry::Rect(r)) => MultiPolygon(vec![r.to_polygon()]),
+        Some(Geometry::Triangle(t)) => MultiPolygon(vec![t.to_polygon()]),
+        Some(other) => {
+            return invalid(
+                "not_polygon",
+                format!("geometry is a {}, not a polygon", type_name(other)),
+            )
+        }
+    };
+    if mp.0.is_empty() {
+        return invalid("empty_geometry", "the multipolygon has no parts");
+    }
+    if let Some(c) = mp
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter())
+        .find(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
+        return invalid(
+            "invalid_geometry",
+            format!("non-finite coordinate ({}, {})", c.x, c.y),
+        );
+    }
+    let collapsed = count_collapsed(&mp);
+    if collapsed == 0 && mp.is_valid() {
+        return Checked::Valid {
+            geometry: mp,
+            repaired: String::new(),
+        };
+    }
+    let problem = describe(&mp);
+    if policy != InvalidPolicy::Repair {
+        return invalid("invalid_geometry", problem);
+    }
+    repair(mp, collapsed, &problem)
+}
+
+fn repair(mp: MultiPolygon<f64>, collapsed: usize, problem: &str) -> Checked {
+    let mut notes = Vec::new();
+    let cleaned = drop_collapsed(mp);
+    if cleaned.0.is_empty() {
+        return invalid("invalid_geometry", problem.to_string());
+    }
+    if collapsed > 0 {
+        notes.push(format!(
+            "dropped {collapsed} ring(s) with fewer than 3 distinct points"
+        ));
+    }
+    if cleaned.is_valid() {
+        return Checked::Valid {
+            geometry: cleaned,
+            repaired: notes.join("; "),
+        };
+    }
+    let before = ring_area(&cleaned);
+    let fixed = match cleaned.make_valid() {
+        Ok(f) if !f.0.is_empty() && f.is_valid() => f,
+        _ => return invalid("invalid_geometry", problem.to_string()),
+    };
+    let after = fixed.unsigned_area();
+    let change = if after > 0.0 {
+        (after - before).abs() / after
+    } else {
+        f64::INFINITY
+    };
+    if change > AREA_TOLERANCE {
+        return invalid(
+            "invalid_geometry",
+            format!(
+                "{problem}; ambiguous: a repair would change the ring area from {before:.3} to {after:.3}"
+            ),
+        );
+    }
+    notes.push(format!(
+        "self-intersection made valid (area change {:.4} %)",
+        change * 100.0
+    ));
+    Checked::Valid {
+        geometry: fixed,
+        repaired: notes.join("; "),
+    }
+}
+
+/// Area as the rings describe it: |exterior| − Σ|holes|, per part.
+fn ring_area(mp: &MultiPolygon<f64>) -> f64 {
+    mp.0.iter()
+        .map(|p| {
+            p.exterior().signed_area_abs()
+                - p.interiors()
+                    .iter()
+                    .map(|r| r.signed_area_abs())
+                    .sum::<f64>()
+        })
+        .sum()
+}
+
+trait RingArea {
+    fn signed_area_abs(&self) -> f64;
+}
+
+impl RingArea for geo::LineString<f64> {
+    fn signed_area_abs(&self) -> f64 {
+        Polygon::new(self.clone(), vec![]).signed_area().abs()
+    }
+}
+
+fn distinct_points(ring: &geo::LineString<f64>) -> usize {
+    let mut pts: Vec<(u64, u64)> = ring.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+    pts.sort_unstable();
+    pts.dedup();
+    pts.len()
+}
+
+fn count_collapsed(mp: &MultiPolygon<f64>) -> usize {
+    mp.0.iter()
+        .map(|p| {
+            usize::from(distinct_points(p.exterior()) < 3)
+                + p.interiors()
+                    .iter()
+                    .filter(|r| distinct_points(r) < 3)
+                    .count()
+        })
+        .sum()
+}
+
+fn drop_collapsed(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon(
+        mp.0.into_iter()
+            .filter(|p| distinct_points(p.exterior()) >= 3)
+            .map(|p| {
+                let (ext, holes) = p.into_inner();
+                let holes = holes.into_iter().filter(|r| distinct_points(r) >= 3).collect();
+                Polygon::new(ext, holes)
+            })
+            .collect(),
+    )
+}
+
+/// A short human-readable account of what is wrong.
+fn describe(mp: &MultiPolygon<f64>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for (i, p) in mp.0.iter().enumerate() {
+        let n = distinct_points(p.exterior());
+        if n < 3 {
+            out.push(format!("part {i}: exterior ring with {n} distinct point(s)"));
+        }
+        for (j, r) in p.interiors().iter().enumerate() {
+            let n = distinct_points(r);
+            if n < 3 {
+                out.push(format!("part {i}: hole {j} with {n} distinct point(s)"));
+            }
+        }
+    }
+    if out.is_empty() {
+        out = mp
+            .validation_errors()
+            .iter()
+            .take(3)
+            .map(|e| e.to_string())
+            .collect();
+    }
+    if out.is_empty() {
+        "invalid geometry".into()
+    } else {
+        out.join("; ")
+    }
+}
+
+fn type_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) => "Line",
+        Geometry::LineString(_) => "LineString",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => "Polygon",
+        Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, wkt};
+
+    fn square() -> Polygon<f64> {
+        polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)]
+    }
+
+    #[test]
+    fn valid_polygon_passes_untouched() {
+        let g = Geometry::Polygon(square());
+        match check(Some(&g), InvalidPolicy::Repair) {
+            Checked::Valid { geometry, repaired } => {
+                assert_eq!(geometry.unsigned_area(), 100.0);
+                assert!(repaired.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bowtie_is_rejected_under_every_policy() {
+        let g = Geometry::Polygon(wkt!(POLYGON((0. 0., 0. 10., 10. 0., 10. 10., 0. 0.))));
+        for policy in [InvalidPolicy::Repair, InvalidPolicy::Skip, InvalidPolicy::Stop] {
+            match check(Some(&g), policy) {
+                Checked::Invalid { reason, detail } => {
+                    assert_eq!(reason, "invalid_geometry");
+                    assert!(!detail.is_empty());
+                }
+                other => panic!("{policy:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn collapsed_hole_is_dropped_under_repair_rejected_under_skip() {
+        let p = Polygon::new(
+            square().exterior().clone(),
+            vec![geo::LineString::from(vec![(2., 2.), (3., 3.), (2., 2.)])],
+        );
+        let g = Geometry::Polygon(p);
+        match check(Some(&g), InvalidPolicy::Repair) {
+            Checked::Valid { geometry, repaired } => {
+                assert_eq!(geometry.unsigned_area(), 100.0);
+                assert!(repaired.contains("fewer than 3"), "{repaired}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check(Some(&g), InvalidPolicy::Skip),
+            Checked::Invalid { .. }
+        ));
+    }
+
+    #[test]
+    fn two_point_exterior_is_rejected() {
+        let g = Geometry::Polygon(Polygon::new(
+            geo::LineString::from(vec![(0., 0.), (5., 5.), (0., 0.)]),
+            vec![],
+        ));
+        match check(Some(&g), InvalidPolicy::Repair) {
+            Checked::Invalid { reason, detail } => {
+                assert_eq!(reason, "invalid_geometry");
+                assert!(detail.contains("2 distinct"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn small_spike_self_intersection_is_repaired() {
+        // A square whose top edge makes a tiny loop: the ring crosses itself but the
+        // area it encloses is clear.
+        let g = Geometry::Polygon(wkt!(POLYGON((0. 0., 100. 0., 100. 100., 50. 100., 50.5 100.5, 50.5 99.5, 50. 100., 0. 100., 0. 0.))));
+        match check(Some(&g), InvalidPolicy::Skip) {
+            Checked::Invalid { .. } => {}
+            other => panic!("skip must not repair: {other:?}"),
+        }
+        match check(Some(&g), InvalidPolicy::Repair) {
+            Checked::Valid { geometry, repaired } => {
+                assert!(geometry.is_valid());
+                assert!((geometry.unsigned_area() - 10_000.0).abs() < 100.0);
+                assert!(repaired.contains("self-intersection"), "{repaired}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_and_non_polygons_are_rejected() {
+        assert!(matches!(
+            check(None, InvalidPolicy::Repair),
+            Checked::Invalid { reason: "empty_geometry", .. }
+        ));
+        let line = Geometry::LineString(geo::LineString::from(vec![(0., 0.), (1., 1.)]));
+        assert!(matches!(
+            check(Some(&line), InvalidPolicy::Repair),
+            Checked::Invalid { reason: "not_polygon", .. }
+        ));
+    }
+}
