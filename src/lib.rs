@@ -13,5 +13,6 @@ pub mod ingest;
 pub mod landuse;
 pub mod model;
 pub mod run;
+pub mod synth;
 
 pub use error::{Error, Result};

@@ -95,11 +95,7 @@ pub fn write_shapefile(
         write_file(&shp_path.with_extension("prj"), wkt.as_bytes())?;
     }
 
-    let pairs: Vec<(String, String)> = names
-        .iter()
-        .map(|n| n.to_string())
-        .zip(short)
-        .collect();
+    let pairs: Vec<(String, String)> = names.iter().map(|n| n.to_string()).zip(short).collect();
     let mut csv = String::from("long,short\n");
     for (long, short) in &pairs {
         csv.push_str(&csv_field(long));
@@ -317,11 +313,7 @@ fn to_shp_polygon(mp: &MultiPolygon<f64>) -> Option<shapefile::Polygon> {
     (!rings.is_empty()).then(|| shapefile::Polygon::with_rings(rings))
 }
 
-fn shp_header(
-    out: &mut impl Write,
-    file_len_words: i32,
-    bbox: [f64; 4],
-) -> std::io::Result<()> {
+fn shp_header(out: &mut impl Write, file_len_words: i32, bbox: [f64; 4]) -> std::io::Result<()> {
     out.write_all(&SHP_FILE_CODE.to_be_bytes())?;
     out.write_all(&[0u8; 20])?;
     out.write_all(&file_len_words.to_be_bytes())?;
@@ -346,6 +338,7 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
     let shx_err = |e: std::io::Error| Error::output(&shx_path, format!("cannot write: {e}"));
 
     shp_header(&mut shp, 0, [0.0; 4]).map_err(shp_err)?;
+    shp_header(&mut shx, 0, [0.0; 4]).map_err(shx_err)?;
     let mut offset_words: i64 = 50;
     let mut bbox: Option<[f64; 4]> = None;
     for (i, row) in layer.rows.iter().enumerate() {
@@ -355,7 +348,10 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
         let record_number = i32::try_from(i + 1).ok();
         let fits = offset_words + 4 + content_words <= i32::MAX as i64;
         let (Some(record_number), true) = (record_number, fits) else {
-            return Err(Error::output(shp_path, "larger than a shapefile can be (2 GB)"));
+            return Err(Error::output(
+                shp_path,
+                "larger than a shapefile can be (2 GB)",
+            ));
         };
         shx.write_all(&(offset_words as i32).to_be_bytes())
             .and_then(|_| shx.write_all(&(content_words as i32).to_be_bytes()))
@@ -366,7 +362,8 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
         match &polygon {
             None => shp.write_all(&SHAPE_NULL.to_le_bytes()).map_err(shp_err)?,
             Some(p) => {
-                shp.write_all(&SHAPE_POLYGON.to_le_bytes()).map_err(shp_err)?;
+                shp.write_all(&SHAPE_POLYGON.to_le_bytes())
+                    .map_err(shp_err)?;
                 p.write_to(&mut shp)
                     .map_err(|e| Error::output(shp_path, format!("cannot write shape {i}: {e}")))?;
                 let [x0, x1] = shapefile::record::EsriShape::x_range(p);

@@ -126,9 +126,7 @@ fn code_page_encoding(number: &str) -> Option<&'static Encoding> {
         874 => encoding_rs::WINDOWS_874,
         1250..=1258 => return Encoding::for_label(format!("windows-{cp}").as_bytes()),
         28591 => encoding_rs::WINDOWS_1252,
-        28592..=28606 => {
-            return Encoding::for_label(format!("iso-8859-{}", cp - 28590).as_bytes())
-        }
+        28592..=28606 => return Encoding::for_label(format!("iso-8859-{}", cp - 28590).as_bytes()),
         20866 => encoding_rs::KOI8_R,
         21866 => encoding_rs::KOI8_U,
         10000 => encoding_rs::MACINTOSH,
@@ -347,7 +345,11 @@ fn kind_of(f: &RawField) -> FieldKind {
     }
 }
 
-fn decode_fields(header: &Header, encoding: &'static Encoding, path: &Path) -> Result<Vec<DbfField>> {
+fn decode_fields(
+    header: &Header,
+    encoding: &'static Encoding,
+    path: &Path,
+) -> Result<Vec<DbfField>> {
     header
         .fields
         .iter()
@@ -463,9 +465,11 @@ fn parse_value<'a>(
     match (field.dbf_type, field.kind) {
         (b'C', _) => decode(trim_end(raw), encoding),
         (b'N' | b'F', kind) => Ok(parse_number(trim(raw), kind)),
-        (b'I' | b'+', FieldKind::Int) => Ok(Value::Int(
-            i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as i64,
-        )),
+        (b'I' | b'+', FieldKind::Int) => {
+            Ok(Value::Int(
+                i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as i64,
+            ))
+        }
         (b'O', FieldKind::Real) => {
             let r = f64::from_le_bytes(raw[..8].try_into().expect("8 bytes"));
             Ok(if r.is_finite() {
@@ -709,7 +713,10 @@ mod tests {
         let b = build_dbf(
             0,
             &[(b"ID", b'N', 3, 0), (b"NAME", b'C', 6, 0)],
-            &[(false, vec![b"1", b"ok"]), (false, vec![b"2", b"a\x81\x20b"])],
+            &[
+                (false, vec![b"1", b"ok"]),
+                (false, vec![b"2", b"a\x81\x20b"]),
+            ],
         );
         match read(b, Some(encoding_rs::GBK)) {
             Err(Error::Encoding {

@@ -54,7 +54,10 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
         return Err(Error::input(path, "no such file"));
     }
     let dbf_path = sibling(path, "dbf").ok_or_else(|| {
-        Error::input(path, "the .dbf beside it is missing (a shapefile needs .shp and .dbf)")
+        Error::input(
+            path,
+            "the .dbf beside it is missing (a shapefile needs .shp and .dbf)",
+        )
     })?;
 
     let declared = match explicit {
@@ -81,8 +84,8 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
 
     let crs = match sibling(path, "prj") {
         Some(prj) => {
-            let bytes = std::fs::read(&prj)
-                .map_err(|e| Error::input(&prj, format!("cannot read: {e}")))?;
+            let bytes =
+                std::fs::read(&prj).map_err(|e| Error::input(&prj, format!("cannot read: {e}")))?;
             let text = String::from_utf8_lossy(&bytes);
             let text = text.trim_start_matches('\u{feff}').trim();
             (!text.is_empty()).then(|| CrsDecl::Definition(text.to_string()))
@@ -194,8 +197,7 @@ fn read_shapes(path: &Path) -> Result<Vec<Option<Geometry<f64>>>> {
 
     let mut out = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
-        let shape =
-            shape.map_err(|e| Error::input(path, format!("cannot read shape {i}: {e}")))?;
+        let shape = shape.map_err(|e| Error::input(path, format!("cannot read shape {i}: {e}")))?;
         let geometry = to_geometry(shape)
             .map_err(|e| Error::input(path, format!("cannot convert shape {i}: {e}")))?;
         out.push(geometry);
@@ -325,7 +327,10 @@ mod tests {
             read_shapefile(&shp, Some("klingon")),
             Err(Error::Usage(m)) if m.contains("klingon")
         ));
-        assert!(matches!(read_shapefile(&shp, None), Err(Error::Input { .. })));
+        assert!(matches!(
+            read_shapefile(&shp, None),
+            Err(Error::Input { .. })
+        ));
         std::fs::write(&shp, b"").unwrap();
         match read_shapefile(&shp, None) {
             Err(Error::Input { message, .. }) => assert!(message.contains(".dbf"), "{message}"),
@@ -333,6 +338,8 @@ mod tests {
         }
         let cpg = dir.path().join("x.cpg");
         std::fs::write(&cpg, b"Klingon-1").unwrap();
-        assert!(matches!(read_cpg(&cpg), Err(Error::Input { message, .. }) if message.contains("Klingon-1")));
+        assert!(
+            matches!(read_cpg(&cpg), Err(Error::Input { message, .. }) if message.contains("Klingon-1"))
+        );
     }
 }

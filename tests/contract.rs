@@ -1,0 +1,244 @@
+//! The command-line and output contract: CRSs, exact areas, rejects with reasons,
+//! exit codes, overwrite protection.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// A GeoJSON FeatureCollection with a legacy `crs` member (pre-RFC 7946).
+fn legacy_geojson(epsg: u32, features: &[(&str, &str, &str)]) -> String {
+    let feats: Vec<String> = features
+        .iter()
+        .map(|(props, _, ring)| {
+            format!(
+                "{{\"type\":\"Feature\",\"properties\":{{{props}}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[{ring}]}}}}"
+            )
+        })
+        .collect();
+    format!(
+        "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::{epsg}\"}}}},\"features\":[{}]}}",
+        feats.join(",")
+    )
+}
+
+/// A square ring of side `s` at (x, y).
+fn square(x: f64, y: f64, s: f64) -> String {
+    format!(
+        "[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]",
+        x + s,
+        x + s,
+        y + s,
+        y + s
+    )
+}
+
+#[test]
+fn a_known_square_in_epsg_4547_has_exactly_its_area() {
+    let dir = tmp();
+    let ring = square(480_000.0, 2_540_000.0, 100.0);
+    let gj = legacy_geojson(
+        4547,
+        &[("\"parcel_id\":\"A1\",\"land_use\":\"1001\"", "", &ring)],
+    );
+    let p = write(dir.path(), "sq.geojson", &gj);
+    let out = dir.path().join("out");
+    let s = run_ok(&["--parcels", p.to_str().unwrap()], &out);
+    assert_eq!(s["crs"], "EPSG:4547");
+    let r = read_back(&out.join("landsift.gpkg"), Some("parcels"));
+    let num = |f: &str| -> f64 { r.rows[0][f].clone().unwrap().parse().unwrap() };
+    assert_eq!(num("area_m2"), 10_000.0);
+    assert_eq!(num("area_mu"), 15.0);
+    assert_eq!(s["parcel_area"]["mu"], 15.0);
+    assert_eq!(s["parcel_area"]["ha"], 1.0);
+    // GeoJSON out is lon/lat near Dongguan (CM 114E, x < 500 km → west of 114E).
+    let [x0, y0, x1, y1] = read_back(&out.join("parcels.geojson"), None).extent.unwrap();
+    assert!(x0 > 113.7 && x1 < 114.0 && y0 > 22.9 && y1 < 23.0, "{x0} {y0}");
+}
+
+#[test]
+fn gpkg_and_filegdb_written_by_gdal_are_read_with_their_crs() {
+    let dir = tmp();
+    // EPSG:4526 is the zone-prefixed twin of 4547: x carries the zone number 38.
+    for (epsg, x, driver, name) in [
+        (4547u32, 480_000.0, "GPKG", "p.gpkg"),
+        (4526u32, 38_480_000.0, "OpenFileGDB", "p.gdb"),
+    ] {
+        let ring = square(x, 2_540_000.0, 50.0);
+        let gj = legacy_geojson(
+            epsg,
+            &[("\"ZDDM\":\"441900001\",\"DLBM\":\"0701\"", "", &ring)],
+        );
+        let src = write(dir.path(), &format!("{epsg}.geojson"), &gj);
+        let dst = dir.path().join(name);
+        ogr2ogr(&dst, &src, &["-f", driver, "-nln", "zd"]);
+        let config = write(
+            dir.path(),
+            "c.toml",
+            "[fields]\nparcel_id = \"ZDDM\"\nland_use = \"DLBM\"\n",
+        );
+        let o = landsift(&[
+            "check",
+            "--config",
+            config.to_str().unwrap(),
+            "--parcels",
+            dst.to_str().unwrap(),
+        ]);
+        assert_eq!(o.code, 0, "{driver}: {}", o.stderr);
+        let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(s["crs"], format!("EPSG:{epsg}"), "{driver}");
+        assert_eq!(s["parcel_area"]["m2"], 2500.0, "{driver}");
+    }
+}
+
+#[test]
+fn mixed_crs_across_inputs_is_an_error() {
+    let dir = tmp();
+    let p = write(
+        dir.path(),
+        "p.geojson",
+        &legacy_geojson(
+            4547,
+            &[(
+                "\"parcel_id\":\"A\",\"land_use\":\"1001\"",
+                "",
+                &square(480_000.0, 2_540_000.0, 10.0),
+            )],
+        ),
+    );
+    let b = write(
+        dir.path(),
+        "b.geojson",
+        &legacy_geojson(
+            4526,
+            &[("\"floors\":3", "", &square(38_480_000.0, 2_540_000.0, 5.0))],
+        ),
+    );
+    let o = landsift(&[
+        "check",
+        "--parcels",
+        p.to_str().unwrap(),
+        "--buildings",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    assert!(o.stderr.contains("EPSG:4526") && o.stderr.contains("EPSG:4547"), "{}", o.stderr);
+}
+
+fn dirty_layer(dir: &Path) -> std::path::PathBuf {
+    let sq = |i: usize| square(480_000.0 + 200.0 * i as f64, 2_540_000.0, 100.0);
+    let bowtie = "[[480000,2541000],[480100,2541100],[480100,2541000],[480000,2541100],[480000,2541000]]";
+    let feats = [
+        ("\"parcel_id\":\"P1\",\"land_use\":\"1001\",\"yr_built\":0,\"danger\":\"\"", sq(0)),
+        ("\"parcel_id\":\"P2\",\"land_use\":\"0701\",\"yr_built\":1995,\"danger\":\"C\"", sq(1)),
+        ("\"parcel_id\":\"P1\",\"land_use\":\"0901\"", sq(2)),
+        ("\"parcel_id\":\"P4\",\"land_use\":\"9999\"", sq(3)),
+        ("\"parcel_id\":\"P5\",\"land_use\":\"\"", sq(4)),
+        ("\"parcel_id\":\"\",\"land_use\":\"1001\"", sq(5)),
+        ("\"parcel_id\":\"P7\",\"land_use\":\"1001\"", bowtie.to_string()),
+        ("\"parcel_id\":\"P8\",\"land_use\":\"701\",\"far\":\"n/a\"", sq(7)),
+    ];
+    let feats: Vec<(&str, &str, &str)> =
+        feats.iter().map(|(p, r)| (*p, "", r.as_str())).collect();
+    write(dir, "dirty.geojson", &legacy_geojson(4547, &feats))
+}
+
+#[test]
+fn every_record_is_kept_or_rejected_with_its_reason() {
+    let dir = tmp();
+    let p = dirty_layer(dir.path());
+    let out = dir.path().join("out");
+    let s = run_ok(&["--parcels", p.to_str().unwrap()], &out);
+    assert_eq!(s["parcels_in"], 8);
+    assert_eq!(s["parcels_out"], 3, "P1, P2, P8 (0701 restored from 701)");
+    let by = &s["rejected_by_reason"];
+    assert_eq!(by["duplicate_id"], 1);
+    assert_eq!(by["unknown_land_use"], 1);
+    assert_eq!(by["missing_land_use"], 1);
+    assert_eq!(by["missing_id"], 1);
+    assert_eq!(by["invalid_geometry"], 1);
+    assert_eq!(s["values_unparsed"]["far"], 1);
+
+    let csv = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
+    let csv = csv.trim_start_matches('\u{feff}');
+    assert!(csv.starts_with("source,record,id,reason,detail\n"));
+    assert!(csv.contains(",2,P1,duplicate_id,id 'P1' already used by record 0"), "{csv}");
+    assert!(csv.contains(",3,P4,unknown_land_use,land-use code '9999' is not in the yongdi2023 scheme"), "{csv}");
+
+    // yr_built = 0 and danger = "" mean unknown: kept, as nulls.
+    let r = read_back(&out.join("landsift.gpkg"), Some("parcels"));
+    let p1 = r.rows.iter().find(|r| r["parcel_id"].as_deref() == Some("P1")).unwrap();
+    assert_eq!(p1["yr_built"], None);
+    assert_eq!(p1["danger"], None);
+    let p8 = r.rows.iter().find(|r| r["parcel_id"].as_deref() == Some("P8")).unwrap();
+    assert_eq!(p8["land_use"].as_deref(), Some("0701"));
+    let rejects = read_back(&out.join("landsift.gpkg"), Some("rejects"));
+    assert_eq!(rejects.rows.len(), 5);
+}
+
+#[test]
+fn exit_codes_name_the_failure_class() {
+    let dir = tmp();
+    // Empty layer → input error (4).
+    let empty = write(
+        dir.path(),
+        "empty.geojson",
+        &legacy_geojson(4547, &[]),
+    );
+    let o = landsift(&["check", "--parcels", empty.to_str().unwrap()]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("empty"), "{}", o.stderr);
+    // Missing required field → input error naming the field.
+    let p = dirty_layer(dir.path());
+    let cfg = write(dir.path(), "c.toml", "[fields]\nland_use = \"DLBM\"\n");
+    let o = landsift(&["check", "--config", cfg.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(o.stderr.contains("'DLBM'"), "{}", o.stderr);
+    // Bad config → 3, with the line.
+    let bad = write(dir.path(), "bad.toml", "scheme = \"guess\"\n");
+    let o = landsift(&["check", "--config", bad.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("line 1"), "{}", o.stderr);
+    // Missing file → 4.
+    let o = landsift(&["check", "--parcels", "/nonexistent/x.shp"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    // Invalid geometry under stop → 7.
+    let o = landsift(&["check", "--parcels", p.to_str().unwrap(), "--invalid", "stop"]);
+    assert_eq!(o.code, 7, "{}", o.stderr);
+    // Usage error → 2 (clap).
+    let o = landsift(&["run", "--invalid", "maybe"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // A non-empty output directory is refused without --force → 8, and left alone.
+    let out = dir.path().join("busy");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let o = landsift(&["run", "--parcels", p.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.code, 8, "{}", o.stderr);
+    assert!(!out.join("parcels.geojson").exists());
+    let o = landsift(&["run", "--parcels", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(out.join("keep.txt").exists(), "--force overwrites our outputs only");
+}
+
+#[test]
+fn the_code_scheme_is_named_never_guessed() {
+    // 1001 is industrial in 用地用海 and railway in 三调; 0601 exists only in 三调 as
+    // industrial (in 用地用海 it is 乡村道路用地).
+    let dir = tmp();
+    let gj = legacy_geojson(
+        4547,
+        &[
+            ("\"parcel_id\":\"A\",\"land_use\":\"1001\"", "", &square(480_000.0, 2_540_000.0, 10.0)),
+            ("\"parcel_id\":\"B\",\"land_use\":\"05H1\"", "", &square(480_100.0, 2_540_000.0, 10.0)),
+        ],
+    );
+    let p = write(dir.path(), "p.geojson", &gj);
+    let o = landsift(&["check", "--parcels", p.to_str().unwrap()]);
+    let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(s["scheme"], "yongdi2023");
+    assert_eq!(s["rejected_by_reason"]["unknown_land_use"], 1, "05H1 is a 三调 code");
+    let cfg = write(dir.path(), "c.toml", "scheme = \"sandiao\"\n");
+    let o = landsift(&["check", "--config", cfg.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(s["scheme"], "sandiao");
+    assert_eq!(s["parcels_out"], 2);
+}
