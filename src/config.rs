@@ -197,7 +197,10 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             .as_ref()
             .map(|s| s.get_ref().clone())
             .unwrap_or_else(|| "national-default".into()),
-        parcels: over.parcels.clone().or_else(|| resolve(&file.input.parcels)),
+        parcels: over
+            .parcels
+            .clone()
+            .or_else(|| resolve(&file.input.parcels)),
         parcels_layer: file.input.parcels_layer.clone(),
         buildings: over
             .buildings
@@ -225,7 +228,11 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             .map(|(k, v)| (k.clone(), v.get_ref().clone()))
             .collect(),
         building_fields: BuildingFields {
-            floors: file.buildings.floors.clone().unwrap_or_else(|| "floors".into()),
+            floors: file
+                .buildings
+                .floors
+                .clone()
+                .unwrap_or_else(|| "floors".into()),
             height: file.buildings.height.clone(),
             storey_height: file.buildings.storey_height.unwrap_or(3.5),
         },
@@ -376,6 +383,9 @@ mod tests {
     fn unknown_keys_are_errors_with_position() {
         let err = load_text("[input]\nparcel = \"x\"\n").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("unknown field") && msg.contains("line 2"), "{msg}");
+        assert!(
+            msg.contains("unknown field") && msg.contains("line 2"),
+            "{msg}"
+        );
     }
 }

@@ -97,10 +97,7 @@ pub fn parse_user_crs(text: &str) -> Result<CrsDecl> {
     if t.eq_ignore_ascii_case("local") {
         return Ok(CrsDecl::Local);
     }
-    if let Some(code) = t
-        .strip_prefix("EPSG:")
-        .or_else(|| t.strip_prefix("epsg:"))
-    {
+    if let Some(code) = t.strip_prefix("EPSG:").or_else(|| t.strip_prefix("epsg:")) {
         return code
             .trim()
             .parse::<u32>()
@@ -198,7 +195,9 @@ fn short(text: &str) -> String {
 
 /// Xi'an 1980 and Beijing 1954 by datum or CRS name.
 fn legacy_datum(name: &str, datum: &str) -> Option<&'static str> {
-    let both = format!("{name} {datum}").to_ascii_lowercase().replace('_', " ");
+    let both = format!("{name} {datum}")
+        .to_ascii_lowercase()
+        .replace('_', " ");
     if both.contains("xian 1980") || both.contains("xi'an 1980") || both.contains("xian80") {
         Some("Xian 1980")
     } else if both.contains("beijing 1954") || both.contains("beijing54") {
@@ -322,7 +321,9 @@ pub fn choose_working(src: &SourceCrs, lonlat_bbox: Option<[f64; 4]>) -> Working
                 (
                     code,
                     format!("WGS 84 / UTM zone {zone}{hemi}"),
-                    format!("the UTM zone of the data (centred at {lon:.3}E {lat:.3}N, outside China)"),
+                    format!(
+                        "the UTM zone of the data (centred at {lon:.3}E {lat:.3}N, outside China)"
+                    ),
                 )
             };
             WorkingCrs {

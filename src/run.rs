@@ -214,8 +214,9 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     if opts.write {
         let mut rejects = prepared.rejects.clone();
         rejects.extend(building_rejects);
-        let (outputs, short_names) =
-            write_outputs(opts, &settings, &raw, &working, &prepared, &rejects, &mut timer)?;
+        let (outputs, short_names) = write_outputs(
+            opts, &settings, &raw, &working, &prepared, &rejects, &mut timer,
+        )?;
         summary.outputs = outputs;
         summary.shapefile_field_names = short_names;
     }

@@ -408,9 +408,10 @@ fn plant_defects(d: &mut District) {
     }
     let simple = |d: &District, mut i: usize| {
         // Skip holed parcels and enclaves: keep each defect on an ordinary parcel.
-        while i + 1 < range.end && d.parcels[i].geometry.0[0].interiors().len()
-            + d.parcels[i + 1].geometry.0[0].interiors().len()
-            > 0
+        while i + 1 < range.end
+            && d.parcels[i].geometry.0[0].interiors().len()
+                + d.parcels[i + 1].geometry.0[0].interiors().len()
+                > 0
         {
             i += 1;
         }
@@ -559,7 +560,8 @@ fn smoothstep(t: f64) -> f64 {
 fn value_noise(seed: u64, x: f64, y: f64) -> f64 {
     let (fx, fy) = (x.floor(), y.floor());
     let (ix, iy) = (fx as i64, fy as i64);
-    let at = |i: i64, j: i64| (hash(&[seed, i as u64, j as u64]) >> 11) as f64 / (1u64 << 53) as f64;
+    let at =
+        |i: i64, j: i64| (hash(&[seed, i as u64, j as u64]) >> 11) as f64 / (1u64 << 53) as f64;
     let (tx, ty) = (smoothstep(x - fx), smoothstep(y - fy));
     let bottom = at(ix, iy) + (at(ix + 1, iy) - at(ix, iy)) * tx;
     let top = at(ix, iy + 1) + (at(ix + 1, iy + 1) - at(ix, iy + 1)) * tx;
@@ -888,11 +890,7 @@ impl TownGen {
         parcel: Option<usize>,
         placement: Placement,
     ) {
-        let id = format!(
-            "{CITY_CODE}-{}-B{:07}",
-            self.code,
-            self.buildings.len() + 1
-        );
+        let id = format!("{CITY_CODE}-{}-B{:07}", self.code, self.buildings.len() + 1);
         self.buildings.push(SynthBuilding {
             id,
             geometry: MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]),
@@ -1127,7 +1125,12 @@ impl TownGen {
         for (k, f) in footprints.into_iter().enumerate() {
             // Error diffusion: each building takes the floors still owed, so Σ floor area
             // lands near far × area despite integer floors.
-            let want = floor_left / fp_left * if k == last { 1.0 } else { rng.range(0.85, 1.15) };
+            let want = floor_left / fp_left
+                * if k == last {
+                    1.0
+                } else {
+                    rng.range(0.85, 1.15)
+                };
             let floors = (want.round() as i64).clamp(1, 45);
             floor_left -= f.area * floors as f64;
             fp_left -= f.area;
@@ -1408,7 +1411,9 @@ struct Plan {
 fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, area: f64) -> Plan {
     let r2 = |v: f64| round_to(v, 0.01);
     // Older where decayed: 2016 in the best areas, ~1993 in the worst, ± 6 years.
-    let era = |rng: &mut Rng| ((2016.0 - 23.0 * d + rng.range(-6.0, 6.0)).round() as i64).clamp(1980, 2023);
+    let era = |rng: &mut Rng| {
+        ((2016.0 - 23.0 * d + rng.range(-6.0, 6.0)).round() as i64).clamp(1980, 2023)
+    };
     let count = |rng: &mut Rng, per: f64, max: usize| {
         ((area / per * rng.range(0.6, 1.4)).round() as usize).clamp(1, max)
     };
@@ -1440,7 +1445,11 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, area: f64) -> Plan {
                     s_tax = true;
                 }
             }
-            p.yr_built = if low { era(rng).min(2008) } else { era(rng).max(1995) };
+            p.yr_built = if low {
+                era(rng).min(2008)
+            } else {
+                era(rng).max(1995)
+            };
             p.ind_class = if s_class {
                 rng.weighted(&[("restricted", 7), ("obsolete", 3)])
             } else {
@@ -1606,9 +1615,28 @@ const BRAND_B: &[&str] = &[
     "顺", "安", "腾", "晖", "润", "美", "凯", "力", "威", "佳",
 ];
 const PRODUCTS: &[&str] = &[
-    "五金制品", "电子科技", "塑胶制品", "纺织服装", "家具", "精密模具", "包装制品", "鞋业",
-    "光电科技", "机械设备", "玩具", "印刷", "线路板", "化工", "陶瓷", "新材料", "智能装备",
-    "食品", "电线电缆", "服装辅料", "皮具", "灯饰",
+    "五金制品",
+    "电子科技",
+    "塑胶制品",
+    "纺织服装",
+    "家具",
+    "精密模具",
+    "包装制品",
+    "鞋业",
+    "光电科技",
+    "机械设备",
+    "玩具",
+    "印刷",
+    "线路板",
+    "化工",
+    "陶瓷",
+    "新材料",
+    "智能装备",
+    "食品",
+    "电线电缆",
+    "服装辅料",
+    "皮具",
+    "灯饰",
 ];
 const VILLAGE_A: &[&str] = &[
     "上", "下", "新", "大", "小", "东", "西", "南", "北", "沙", "涌", "霞", "锦", "莲", "塘", "鹤",
@@ -1660,7 +1688,10 @@ fn owner_name(rng: &mut Rng, land_use: &str, d: f64, town: &str, village: u64) -
                 if rng.chance(0.5) {
                     collective()
                 } else {
-                    format!("{town}{v}社区{}村民小组", rng.pick(&["一", "二", "三", "四", "五"]))
+                    format!(
+                        "{town}{v}社区{}村民小组",
+                        rng.pick(&["一", "二", "三", "四", "五"])
+                    )
                 }
             } else {
                 format!("东莞市{}房地产开发有限公司", brand(rng))
@@ -1680,10 +1711,7 @@ fn owner_name(rng: &mut Rng, land_use: &str, d: f64, town: &str, village: u64) -
         "0801" => format!("东莞市{town}人民政府"),
         "0802" => format!("东莞{}研究院", brand(rng)),
         "0803" => format!("东莞市{town}文化服务中心"),
-        "0804" => format!(
-            "东莞市{town}{v}{}",
-            rng.pick(&["小学", "中学", "幼儿园"])
-        ),
+        "0804" => format!("东莞市{town}{v}{}", rng.pick(&["小学", "中学", "幼儿园"])),
         "0805" => format!("东莞市{town}文体服务中心"),
         "0806" => format!(
             "东莞市{town}{}",
@@ -1733,7 +1761,10 @@ mod tests {
             assert_eq!((x.far, x.tax_mu, x.consent), (y.far, y.tax_mu, y.consent));
         }
         for (x, y) in a.buildings.iter().zip(&b.buildings) {
-            assert_eq!((&x.id, &x.geometry, x.floors), (&y.id, &y.geometry, y.floors));
+            assert_eq!(
+                (&x.id, &x.geometry, x.floors),
+                (&y.id, &y.geometry, y.floors)
+            );
         }
         let c = generate(&DistrictParams { seed: 7, ..p });
         assert!(a
@@ -1767,16 +1798,32 @@ mod tests {
         assert!(!d.parcels[bow].geometry.is_valid());
         for (i, p) in d.parcels.iter().enumerate() {
             if i != bow {
-                assert!(p.geometry.is_valid(), "{}: {:?}", p.id, p.geometry.validation_errors());
+                assert!(
+                    p.geometry.is_valid(),
+                    "{}: {:?}",
+                    p.id,
+                    p.geometry.validation_errors()
+                );
                 let a = p.geometry.unsigned_area();
-                assert!((a - p.area_m2).abs() < 1e-3 * a, "{} area {a} vs {}", p.id, p.area_m2);
+                assert!(
+                    (a - p.area_m2).abs() < 1e-3 * a,
+                    "{} area {a} vs {}",
+                    p.id,
+                    p.area_m2
+                );
             }
         }
         for b in &d.buildings {
             assert!(b.geometry.is_valid(), "{}", b.id);
         }
-        assert!(d.parcels.iter().any(|p| p.geometry.0[0].interiors().len() == 1));
-        assert!(d.parcels.iter().any(|p| p.geometry.0[0].exterior().0.len() >= 7));
+        assert!(d
+            .parcels
+            .iter()
+            .any(|p| p.geometry.0[0].interiors().len() == 1));
+        assert!(d
+            .parcels
+            .iter()
+            .any(|p| p.geometry.0[0].exterior().0.len() >= 7));
     }
 
     #[test]
@@ -1787,7 +1834,12 @@ mod tests {
             d.parcels
                 .iter()
                 .enumerate()
-                .map(|(i, p)| GeomWithData::new(rstar::primitives::Rectangle::from_aabb(envelope(&p.geometry)), i))
+                .map(|(i, p)| {
+                    GeomWithData::new(
+                        rstar::primitives::Rectangle::from_aabb(envelope(&p.geometry)),
+                        i,
+                    )
+                })
                 .collect(),
         );
         let mut pairs = 0;
@@ -1798,11 +1850,22 @@ mod tests {
                     continue;
                 }
                 pairs += 1;
-                let overlap = p.geometry.intersection(&d.parcels[j].geometry).unsigned_area();
-                assert!(overlap < 1e-3, "{} ∩ {} = {overlap} m²", p.id, d.parcels[j].id);
+                let overlap = p
+                    .geometry
+                    .intersection(&d.parcels[j].geometry)
+                    .unsigned_area();
+                assert!(
+                    overlap < 1e-3,
+                    "{} ∩ {} = {overlap} m²",
+                    p.id,
+                    d.parcels[j].id
+                );
             }
         }
-        assert!(pairs > d.parcels.len(), "neighbours were compared ({pairs})");
+        assert!(
+            pairs > d.parcels.len(),
+            "neighbours were compared ({pairs})"
+        );
     }
 
     #[test]
@@ -1811,7 +1874,11 @@ mod tests {
         let dup = defect(&d, DefectKind::DuplicateId).expect("duplicate planted");
         let mut ids: Vec<&str> = d.parcels.iter().map(|p| p.id.as_str()).collect();
         ids.sort_unstable();
-        let repeated: Vec<&str> = ids.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        let repeated: Vec<&str> = ids
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
         assert_eq!(repeated, vec![d.parcels[dup].id.as_str()]);
         let mut bids: Vec<&str> = d.buildings.iter().map(|b| b.id.as_str()).collect();
         bids.sort_unstable();
@@ -1830,13 +1897,23 @@ mod tests {
             }
             assert!((0.0..=12.0).contains(&p.far), "{} far {}", p.id, p.far);
             assert!((0.0..=1.0).contains(&p.bld_cov), "{}", p.id);
-            assert!(p.yr_built == 0 || (1980..=2023).contains(&p.yr_built), "{}", p.id);
-            assert!(p.tax_mu.is_none_or(|t| (0.0..=80.0).contains(&t)), "{}", p.id);
+            assert!(
+                p.yr_built == 0 || (1980..=2023).contains(&p.yr_built),
+                "{}",
+                p.id
+            );
+            assert!(
+                p.tax_mu.is_none_or(|t| (0.0..=80.0).contains(&t)),
+                "{}",
+                p.id
+            );
             assert!(p.out_mu.is_none_or(|t| t >= 0.0));
             assert!((0.0..=1.0).contains(&p.vacancy) && (0.0..=1.0).contains(&p.consent));
             assert!((0..=7).contains(&p.idle_yrs));
             assert!(["", "A", "B", "C", "D"].contains(&p.danger));
-            assert!(["", "encouraged", "permitted", "restricted", "obsolete"].contains(&p.ind_class));
+            assert!(
+                ["", "encouraged", "permitted", "restricted", "obsolete"].contains(&p.ind_class)
+            );
             if matches!(p.land_use, "1001" | "1101") {
                 assert!(!p.ind_class.is_empty(), "{}", p.id);
             } else if !defects.contains(&i) {
@@ -1862,8 +1939,16 @@ mod tests {
     fn every_rule_fires_on_a_minority() {
         let d = generate(&DistrictParams::default());
         let is = |p: &SynthParcel, codes: &[&str]| codes.contains(&p.land_use);
-        let ind: Vec<&SynthParcel> = d.parcels.iter().filter(|p| is(p, &["1001", "1101"])).collect();
-        let com: Vec<&SynthParcel> = d.parcels.iter().filter(|p| is(p, &["0901", "0902"])).collect();
+        let ind: Vec<&SynthParcel> = d
+            .parcels
+            .iter()
+            .filter(|p| is(p, &["1001", "1101"]))
+            .collect();
+        let com: Vec<&SynthParcel> = d
+            .parcels
+            .iter()
+            .filter(|p| is(p, &["0901", "0902"]))
+            .collect();
         let res: Vec<&SynthParcel> = d.parcels.iter().filter(|p| is(p, &["0701"])).collect();
         let fac: Vec<&SynthParcel> = d
             .parcels
@@ -1879,11 +1964,17 @@ mod tests {
             ("ind far", share(&ind, &|p| p.far < 1.0)),
             ("ind cov", share(&ind, &|p| p.bld_cov < 0.3)),
             ("ind tax", share(&ind, &|p| tax(p, 10.0))),
-            ("ind class", share(&ind, &|p| matches!(p.ind_class, "restricted" | "obsolete"))),
+            (
+                "ind class",
+                share(&ind, &|p| matches!(p.ind_class, "restricted" | "obsolete")),
+            ),
             ("ind idle", share(&ind, &|p| p.idle_yrs >= 2)),
             ("com vacancy", share(&com, &|p| p.vacancy > 0.3)),
             ("com tax", share(&com, &|p| tax(p, 20.0))),
-            ("res age", share(&res, &|p| p.yr_built > 0 && p.yr_built < 2000)),
+            (
+                "res age",
+                share(&res, &|p| p.yr_built > 0 && p.yr_built < 2000),
+            ),
             ("res danger", share(&res, &cd)),
             ("fac", share(&fac, &|p| p.idle_yrs >= 2 || cd(p))),
         ];
@@ -1897,7 +1988,10 @@ mod tests {
                 || matches!(p.ind_class, "restricted" | "obsolete")
                 || p.idle_yrs >= 2
         });
-        assert!((0.25..=0.35).contains(&low_ind), "industrial low share {low_ind}");
+        assert!(
+            (0.25..=0.35).contains(&low_ind),
+            "industrial low share {low_ind}"
+        );
         // Industrial land is the largest use, by area.
         let area = |ps: &[&SynthParcel]| ps.iter().map(|p| p.area_m2).sum::<f64>();
         assert!(area(&ind) > area(&res) && area(&ind) > area(&com) && area(&ind) > area(&fac));
@@ -1917,7 +2011,11 @@ mod tests {
                 e.1 += p.area_m2;
             }
         }
-        let shares: Vec<f64> = cells.values().filter(|c| c.0 > 2e5).map(|c| c.1 / c.0).collect();
+        let shares: Vec<f64> = cells
+            .values()
+            .filter(|c| c.0 > 2e5)
+            .map(|c| c.1 / c.0)
+            .collect();
         let hi = shares.iter().filter(|&&s| s > 0.5).count();
         let lo = shares.iter().filter(|&&s| s < 0.15).count();
         assert!(hi >= 2 && lo >= 2, "shares per cell: {shares:?}");
@@ -1932,13 +2030,25 @@ mod tests {
             for &i in &members {
                 assert_eq!(d.parcels[i].town, t);
                 let r = d.parcels[i].geometry.bounding_rect().expect("non-empty");
-                assert!(town.extent.contains(&r), "{} outside {}", d.parcels[i].id, town.name);
+                assert!(
+                    town.extent.contains(&r),
+                    "{} outside {}",
+                    d.parcels[i].id,
+                    town.name
+                );
             }
             // Connected when arterials (≤ 60 m + jitter) may be crossed.
             let tree = RTree::bulk_load(
                 members
                     .iter()
-                    .map(|&i| GeomWithData::new(rstar::primitives::Rectangle::from_aabb(envelope(&d.parcels[i].geometry)), i))
+                    .map(|&i| {
+                        GeomWithData::new(
+                            rstar::primitives::Rectangle::from_aabb(envelope(
+                                &d.parcels[i].geometry,
+                            )),
+                            i,
+                        )
+                    })
                     .collect(),
             );
             let mut seen = vec![false; d.parcels.len()];
@@ -1969,7 +2079,9 @@ mod tests {
         }
         // Inside Dongguan's slice of EPSG:4547.
         let all = d.towns.iter().map(|t| t.extent).collect::<Vec<_>>();
-        assert!(all.iter().all(|r| r.min().x >= 470_000.0 && r.max().y < 2_560_000.0));
+        assert!(all
+            .iter()
+            .all(|r| r.min().x >= 470_000.0 && r.max().y < 2_560_000.0));
     }
 
     #[test]
@@ -1994,7 +2106,11 @@ mod tests {
             match b.parcel {
                 Some(i) if Some(i) == bow => {}
                 Some(i) => {
-                    assert!(d.parcels[i].geometry.contains(&b.geometry), "{} outside its parcel", b.id);
+                    assert!(
+                        d.parcels[i].geometry.contains(&b.geometry),
+                        "{} outside its parcel",
+                        b.id
+                    );
                     let a = b.geometry.unsigned_area();
                     floor[i] += a * b.floors as f64;
                     fp[i] += a;
@@ -2006,14 +2122,32 @@ mod tests {
         }
         let share = strays as f64 / d.buildings.len() as f64;
         assert!((0.002..0.012).contains(&share), "stray share {share}");
-        for (i, p) in d.parcels.iter().enumerate().filter(|(i, _)| Some(*i) != bow) {
+        for (i, p) in d
+            .parcels
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != bow)
+        {
             let far = floor[i] / p.area_m2;
             let cov = fp[i] / p.area_m2;
-            assert!((far - p.far).abs() <= 0.07 * far + 0.011, "{}: far {} measured {far}", p.id, p.far);
-            assert!((cov - p.bld_cov).abs() <= 0.06 * cov + 0.011, "{}: cov {} measured {cov}", p.id, p.bld_cov);
+            assert!(
+                (far - p.far).abs() <= 0.07 * far + 0.011,
+                "{}: far {} measured {far}",
+                p.id,
+                p.far
+            );
+            assert!(
+                (cov - p.bld_cov).abs() <= 0.06 * cov + 0.011,
+                "{}: cov {} measured {cov}",
+                p.id,
+                p.bld_cov
+            );
         }
         let per_parcel = d.buildings.len() as f64 / d.parcels.len() as f64;
-        assert!((2.0..3.2).contains(&per_parcel), "{per_parcel} buildings per parcel");
+        assert!(
+            (2.0..3.2).contains(&per_parcel),
+            "{per_parcel} buildings per parcel"
+        );
     }
 
     /// Stray buildings: straddlers cross two parcels, road buildings touch none.
@@ -2024,14 +2158,29 @@ mod tests {
             d.parcels
                 .iter()
                 .enumerate()
-                .map(|(i, p)| GeomWithData::new(rstar::primitives::Rectangle::from_aabb(envelope(&p.geometry)), i))
+                .map(|(i, p)| {
+                    GeomWithData::new(
+                        rstar::primitives::Rectangle::from_aabb(envelope(&p.geometry)),
+                        i,
+                    )
+                })
                 .collect(),
         );
         let (mut straddling, mut in_road) = (0, 0);
-        for b in d.buildings.iter().filter(|b| b.placement != Placement::Inside) {
+        for b in d
+            .buildings
+            .iter()
+            .filter(|b| b.placement != Placement::Inside)
+        {
             let hits = tree
                 .locate_in_envelope_intersecting(&envelope(&b.geometry))
-                .filter(|n| d.parcels[n.data].geometry.intersection(&b.geometry).unsigned_area() > 1.0)
+                .filter(|n| {
+                    d.parcels[n.data]
+                        .geometry
+                        .intersection(&b.geometry)
+                        .unsigned_area()
+                        > 1.0
+                })
                 .count();
             match b.placement {
                 Placement::Straddling => {
@@ -2065,14 +2214,20 @@ mod tests {
         let unknown = defect(&d, DefectKind::UnknownLandUse).expect("planted");
         assert_eq!(d.parcels[unknown].land_use, "9999");
         assert_eq!(d.parcels.iter().filter(|p| p.land_use == "9999").count(), 1);
-        assert_eq!(d.parcels.iter().filter(|p| p.land_use.is_empty()).count(), 1);
+        assert_eq!(
+            d.parcels.iter().filter(|p| p.land_use.is_empty()).count(),
+            1
+        );
         let age = defect(&d, DefectKind::UnknownAgeAndDanger).expect("planted");
         assert_eq!((d.parcels[age].yr_built, d.parcels[age].danger), (0, ""));
         let clean = generate(&DistrictParams {
             defects: false,
             ..DistrictParams::default()
         });
-        assert!(clean.parcels.iter().all(|p| land_use_name(p.land_use).is_some()));
+        assert!(clean
+            .parcels
+            .iter()
+            .all(|p| land_use_name(p.land_use).is_some()));
         assert!(clean.parcels.iter().all(|p| p.geometry.is_valid()));
     }
 
@@ -2081,8 +2236,14 @@ mod tests {
         let d = small();
         let parcels = d.parcels_layer();
         assert_eq!(parcels.rows.len(), d.parcels.len());
-        assert!(parcels.rows.iter().all(|r| r.values.len() == parcels.fields.len()));
-        assert_eq!(parcels.rows[0].values[1], Value::Text(d.towns[0].name.clone()));
+        assert!(parcels
+            .rows
+            .iter()
+            .all(|r| r.values.len() == parcels.fields.len()));
+        assert_eq!(
+            parcels.rows[0].values[1],
+            Value::Text(d.towns[0].name.clone())
+        );
         let buildings = d.buildings_layer();
         assert_eq!(buildings.rows.len(), d.buildings.len());
         assert!(buildings.rows.iter().all(|r| r.values.len() == 4));
@@ -2103,16 +2264,38 @@ mod stats_tmp {
         }
         let total = d.parcel_area_m2();
         for (k, (n, a)) in &by {
-            eprintln!("{k}: {n} parcels, {:.1}% area, mean {:.2} ha", 100.0 * a / total, a / *n as f64 / 1e4);
+            eprintln!(
+                "{k}: {n} parcels, {:.1}% area, mean {:.2} ha",
+                100.0 * a / total,
+                a / *n as f64 / 1e4
+            );
         }
         for t in &d.towns {
             let pa: f64 = d.parcels[t.parcels.clone()].iter().map(|p| p.area_m2).sum();
-            eprintln!("{} {} parcels extent {:.1} km2 parcels {:.1} km2 {:?}", t.name, t.parcels.len(), geo::Area::unsigned_area(&t.extent) / 1e6, pa / 1e6, t.extent);
+            eprintln!(
+                "{} {} parcels extent {:.1} km2 parcels {:.1} km2 {:?}",
+                t.name,
+                t.parcels.len(),
+                geo::Area::unsigned_area(&t.extent) / 1e6,
+                pa / 1e6,
+                t.extent
+            );
         }
-        let holes = d.parcels.iter().filter(|p| !p.geometry.0[0].interiors().is_empty()).count();
-        eprintln!("holes {holes}, buildings {} ({:.2}/parcel), strays {}", d.buildings.len(), d.buildings.len() as f64 / d.parcels.len() as f64, d.buildings.iter().filter(|b| b.parcel.is_none()).count());
+        let holes = d
+            .parcels
+            .iter()
+            .filter(|p| !p.geometry.0[0].interiors().is_empty())
+            .count();
+        eprintln!(
+            "holes {holes}, buildings {} ({:.2}/parcel), strays {}",
+            d.buildings.len(),
+            d.buildings.len() as f64 / d.parcels.len() as f64,
+            d.buildings.iter().filter(|b| b.parcel.is_none()).count()
+        );
         let mut nv = [0usize; 12];
-        for p in &d.parcels { nv[(p.geometry.0[0].exterior().0.len() - 1).min(11)] += 1; }
+        for p in &d.parcels {
+            nv[(p.geometry.0[0].exterior().0.len() - 1).min(11)] += 1;
+        }
         eprintln!("vertex counts {nv:?}");
     }
 }
@@ -2122,8 +2305,16 @@ mod dbg_tmp {
     #[test]
     #[ignore]
     fn dbg() {
-        let d = generate(&DistrictParams { parcels: 900, towns: 2, ..DistrictParams::default() });
-        let b = d.buildings.iter().find(|b| b.id == "441900-CA-B0000073").unwrap();
+        let d = generate(&DistrictParams {
+            parcels: 900,
+            towns: 2,
+            ..DistrictParams::default()
+        });
+        let b = d
+            .buildings
+            .iter()
+            .find(|b| b.id == "441900-CA-B0000073")
+            .unwrap();
         let p = &d.parcels[b.parcel.unwrap()];
         eprintln!("{:?}\n{:?}\n{}", b.geometry, p.geometry, p.id);
     }

@@ -51,8 +51,13 @@ fn a_known_square_in_epsg_4547_has_exactly_its_area() {
     assert_eq!(s["parcel_area"]["mu"], 15.0);
     assert_eq!(s["parcel_area"]["ha"], 1.0);
     // GeoJSON out is lon/lat near Dongguan (CM 114E, x < 500 km → west of 114E).
-    let [x0, y0, x1, y1] = read_back(&out.join("parcels.geojson"), None).extent.unwrap();
-    assert!(x0 > 113.7 && x1 < 114.0 && y0 > 22.9 && y1 < 23.0, "{x0} {y0}");
+    let [x0, y0, x1, y1] = read_back(&out.join("parcels.geojson"), None)
+        .extent
+        .unwrap();
+    assert!(
+        x0 > 113.7 && x1 < 114.0 && y0 > 22.9 && y1 < 23.0,
+        "{x0} {y0}"
+    );
 }
 
 #[test]
@@ -121,24 +126,40 @@ fn mixed_crs_across_inputs_is_an_error() {
         b.to_str().unwrap(),
     ]);
     assert_eq!(o.code, 5, "{}", o.stderr);
-    assert!(o.stderr.contains("EPSG:4526") && o.stderr.contains("EPSG:4547"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("EPSG:4526") && o.stderr.contains("EPSG:4547"),
+        "{}",
+        o.stderr
+    );
 }
 
 fn dirty_layer(dir: &Path) -> std::path::PathBuf {
     let sq = |i: usize| square(480_000.0 + 200.0 * i as f64, 2_540_000.0, 100.0);
-    let bowtie = "[[480000,2541000],[480100,2541100],[480100,2541000],[480000,2541100],[480000,2541000]]";
+    let bowtie =
+        "[[480000,2541000],[480100,2541100],[480100,2541000],[480000,2541100],[480000,2541000]]";
     let feats = [
-        ("\"parcel_id\":\"P1\",\"land_use\":\"1001\",\"yr_built\":0,\"danger\":\"\"", sq(0)),
-        ("\"parcel_id\":\"P2\",\"land_use\":\"0701\",\"yr_built\":1995,\"danger\":\"C\"", sq(1)),
+        (
+            "\"parcel_id\":\"P1\",\"land_use\":\"1001\",\"yr_built\":0,\"danger\":\"\"",
+            sq(0),
+        ),
+        (
+            "\"parcel_id\":\"P2\",\"land_use\":\"0701\",\"yr_built\":1995,\"danger\":\"C\"",
+            sq(1),
+        ),
         ("\"parcel_id\":\"P1\",\"land_use\":\"0901\"", sq(2)),
         ("\"parcel_id\":\"P4\",\"land_use\":\"9999\"", sq(3)),
         ("\"parcel_id\":\"P5\",\"land_use\":\"\"", sq(4)),
         ("\"parcel_id\":\"\",\"land_use\":\"1001\"", sq(5)),
-        ("\"parcel_id\":\"P7\",\"land_use\":\"1001\"", bowtie.to_string()),
-        ("\"parcel_id\":\"P8\",\"land_use\":\"701\",\"far\":\"n/a\"", sq(7)),
+        (
+            "\"parcel_id\":\"P7\",\"land_use\":\"1001\"",
+            bowtie.to_string(),
+        ),
+        (
+            "\"parcel_id\":\"P8\",\"land_use\":\"701\",\"far\":\"n/a\"",
+            sq(7),
+        ),
     ];
-    let feats: Vec<(&str, &str, &str)> =
-        feats.iter().map(|(p, r)| (*p, "", r.as_str())).collect();
+    let feats: Vec<(&str, &str, &str)> = feats.iter().map(|(p, r)| (*p, "", r.as_str())).collect();
     write(dir, "dirty.geojson", &legacy_geojson(4547, &feats))
 }
 
@@ -161,15 +182,29 @@ fn every_record_is_kept_or_rejected_with_its_reason() {
     let csv = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
     let csv = csv.trim_start_matches('\u{feff}');
     assert!(csv.starts_with("source,record,id,reason,detail\n"));
-    assert!(csv.contains(",2,P1,duplicate_id,id 'P1' already used by record 0"), "{csv}");
-    assert!(csv.contains(",3,P4,unknown_land_use,land-use code '9999' is not in the yongdi2023 scheme"), "{csv}");
+    assert!(
+        csv.contains(",2,P1,duplicate_id,id 'P1' already used by record 0"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",3,P4,unknown_land_use,land-use code '9999' is not in the yongdi2023 scheme"),
+        "{csv}"
+    );
 
     // yr_built = 0 and danger = "" mean unknown: kept, as nulls.
     let r = read_back(&out.join("landsift.gpkg"), Some("parcels"));
-    let p1 = r.rows.iter().find(|r| r["parcel_id"].as_deref() == Some("P1")).unwrap();
+    let p1 = r
+        .rows
+        .iter()
+        .find(|r| r["parcel_id"].as_deref() == Some("P1"))
+        .unwrap();
     assert_eq!(p1["yr_built"], None);
     assert_eq!(p1["danger"], None);
-    let p8 = r.rows.iter().find(|r| r["parcel_id"].as_deref() == Some("P8")).unwrap();
+    let p8 = r
+        .rows
+        .iter()
+        .find(|r| r["parcel_id"].as_deref() == Some("P8"))
+        .unwrap();
     assert_eq!(p8["land_use"].as_deref(), Some("0701"));
     let rejects = read_back(&out.join("landsift.gpkg"), Some("rejects"));
     assert_eq!(rejects.rows.len(), 5);
@@ -179,30 +214,44 @@ fn every_record_is_kept_or_rejected_with_its_reason() {
 fn exit_codes_name_the_failure_class() {
     let dir = tmp();
     // Empty layer → input error (4).
-    let empty = write(
-        dir.path(),
-        "empty.geojson",
-        &legacy_geojson(4547, &[]),
-    );
+    let empty = write(dir.path(), "empty.geojson", &legacy_geojson(4547, &[]));
     let o = landsift(&["check", "--parcels", empty.to_str().unwrap()]);
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("empty"), "{}", o.stderr);
     // Missing required field → input error naming the field.
     let p = dirty_layer(dir.path());
     let cfg = write(dir.path(), "c.toml", "[fields]\nland_use = \"DLBM\"\n");
-    let o = landsift(&["check", "--config", cfg.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    let o = landsift(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--parcels",
+        p.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("'DLBM'"), "{}", o.stderr);
     // Bad config → 3, with the line.
     let bad = write(dir.path(), "bad.toml", "scheme = \"guess\"\n");
-    let o = landsift(&["check", "--config", bad.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    let o = landsift(&[
+        "check",
+        "--config",
+        bad.to_str().unwrap(),
+        "--parcels",
+        p.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, 3, "{}", o.stderr);
     assert!(o.stderr.contains("line 1"), "{}", o.stderr);
     // Missing file → 4.
     let o = landsift(&["check", "--parcels", "/nonexistent/x.shp"]);
     assert_eq!(o.code, 4, "{}", o.stderr);
     // Invalid geometry under stop → 7.
-    let o = landsift(&["check", "--parcels", p.to_str().unwrap(), "--invalid", "stop"]);
+    let o = landsift(&[
+        "check",
+        "--parcels",
+        p.to_str().unwrap(),
+        "--invalid",
+        "stop",
+    ]);
     assert_eq!(o.code, 7, "{}", o.stderr);
     // Usage error → 2 (clap).
     let o = landsift(&["run", "--invalid", "maybe"]);
@@ -211,12 +260,28 @@ fn exit_codes_name_the_failure_class() {
     let out = dir.path().join("busy");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
-    let o = landsift(&["run", "--parcels", p.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = landsift(&[
+        "run",
+        "--parcels",
+        p.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, 8, "{}", o.stderr);
     assert!(!out.join("parcels.geojson").exists());
-    let o = landsift(&["run", "--parcels", p.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
+    let o = landsift(&[
+        "run",
+        "--parcels",
+        p.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(out.join("keep.txt").exists(), "--force overwrites our outputs only");
+    assert!(
+        out.join("keep.txt").exists(),
+        "--force overwrites our outputs only"
+    );
 }
 
 #[test]
@@ -227,17 +292,34 @@ fn the_code_scheme_is_named_never_guessed() {
     let gj = legacy_geojson(
         4547,
         &[
-            ("\"parcel_id\":\"A\",\"land_use\":\"1001\"", "", &square(480_000.0, 2_540_000.0, 10.0)),
-            ("\"parcel_id\":\"B\",\"land_use\":\"05H1\"", "", &square(480_100.0, 2_540_000.0, 10.0)),
+            (
+                "\"parcel_id\":\"A\",\"land_use\":\"1001\"",
+                "",
+                &square(480_000.0, 2_540_000.0, 10.0),
+            ),
+            (
+                "\"parcel_id\":\"B\",\"land_use\":\"05H1\"",
+                "",
+                &square(480_100.0, 2_540_000.0, 10.0),
+            ),
         ],
     );
     let p = write(dir.path(), "p.geojson", &gj);
     let o = landsift(&["check", "--parcels", p.to_str().unwrap()]);
     let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(s["scheme"], "yongdi2023");
-    assert_eq!(s["rejected_by_reason"]["unknown_land_use"], 1, "05H1 is a 三调 code");
+    assert_eq!(
+        s["rejected_by_reason"]["unknown_land_use"], 1,
+        "05H1 is a 三调 code"
+    );
     let cfg = write(dir.path(), "c.toml", "scheme = \"sandiao\"\n");
-    let o = landsift(&["check", "--config", cfg.to_str().unwrap(), "--parcels", p.to_str().unwrap()]);
+    let o = landsift(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--parcels",
+        p.to_str().unwrap(),
+    ]);
     let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(s["scheme"], "sandiao");
     assert_eq!(s["parcels_out"], 2);

@@ -28,7 +28,8 @@ fn seoul_with_codes(dir: &std::path::Path) -> std::path::PathBuf {
     dst
 }
 
-const SEOUL_CONFIG: &str = "[fields]\nparcel_id = \"고유번호\"\n[buildings]\nfloors = \"A32\"\nheight = \"A31\"\n";
+const SEOUL_CONFIG: &str =
+    "[fields]\nparcel_id = \"고유번호\"\n[buildings]\nfloors = \"A32\"\nheight = \"A31\"\n";
 
 #[test]
 fn seoul_parcels_and_buildings_nothing_lost_areas_match_gdal() {
@@ -74,7 +75,11 @@ fn seoul_parcels_and_buildings_nothing_lost_areas_match_gdal() {
 
     // GeoJSON is lon/lat within the input's extent.
     let [x0, y0, x1, y1] = gj.extent.unwrap();
-    assert!(x0 >= 127.066 && x1 <= 127.108 && y0 >= 37.499 && y1 <= 37.525, "{:?}", gj.extent);
+    assert!(
+        x0 >= 127.066 && x1 <= 127.108 && y0 >= 37.499 && y1 <= 37.525,
+        "{:?}",
+        gj.extent
+    );
 
     // area_m2 agrees with GDAL/PROJ's own computation in the same CRS.
     let mut gdal_area: HashMap<String, f64> = HashMap::new();
@@ -122,7 +127,12 @@ fn gb18030_shapefile_without_cpg_is_detected_and_overridable() {
     let shp = shared("geotools-chinese-poly/chinese_poly.shp");
     let out = dir.path().join("out");
     let s = run_ok(
-        &["--config", config.to_str().unwrap(), "--parcels", shp.to_str().unwrap()],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--parcels",
+            shp.to_str().unwrap(),
+        ],
         &out,
     );
     assert_eq!(s["parcels_in"], 1);
@@ -150,7 +160,11 @@ fn gb18030_shapefile_without_cpg_is_detected_and_overridable() {
         "UTF-8",
     ]);
     assert_eq!(o.code, 6, "{}", o.stderr);
-    assert!(o.stderr.contains("NAME") && o.stderr.contains("record 0"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("NAME") && o.stderr.contains("record 0"),
+        "{}",
+        o.stderr
+    );
     // The right one, stated, is used and reported as explicit.
     let o = landsift(&[
         "check",
@@ -175,12 +189,21 @@ fn shenzhen_without_prj_is_a_crs_error_until_stated_local() {
         "[fields]\nparcel_id = \"OBJECTID\"\nland_use = \"FLOOR\"\n[land_use_recode]\n\"0\" = \"1001\"\n\"5\" = \"1001\"\n",
     );
     let shp = shared("shenzhen-futian-buildings/building.shp");
-    let args = ["--config", config.to_str().unwrap(), "--parcels", shp.to_str().unwrap()];
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--parcels",
+        shp.to_str().unwrap(),
+    ];
     let mut check = vec!["check"];
     check.extend_from_slice(&args);
     let o = landsift(&check);
     assert_eq!(o.code, 5, "{}", o.stderr);
-    assert!(o.stderr.contains("--s-srs"), "the error says how to fix it: {}", o.stderr);
+    assert!(
+        o.stderr.contains("--s-srs"),
+        "the error says how to fix it: {}",
+        o.stderr
+    );
 
     let out = dir.path().join("out");
     let mut with_local = args.to_vec();
@@ -188,7 +211,10 @@ fn shenzhen_without_prj_is_a_crs_error_until_stated_local() {
     let s = run_ok(&with_local, &out);
     assert_eq!(s["crs"], "LOCAL");
     assert_eq!(s["encoding_source"], "cpg");
-    assert!(s["geojson_coordinates"].as_str().unwrap().contains("not reprojected"));
+    assert!(s["geojson_coordinates"]
+        .as_str()
+        .unwrap()
+        .contains("not reprojected"));
     assert_eq!(s["parcels_in"], 350);
     // FLOOR is null twice: those two have no land use and are rejected, not lost.
     assert_eq!(s["rejected_by_reason"]["missing_land_use"], 2);
@@ -199,7 +225,10 @@ fn shenzhen_without_prj_is_a_crs_error_until_stated_local() {
     assert!(x0 > 116_000.0 && x1 < 119_000.0, "local coordinates kept");
     let gpkg = read_back(&out.join("landsift.gpkg"), Some("parcels"));
     assert_eq!(gpkg.epsg, None);
-    assert!(!out.join("parcels.prj").exists(), "no .prj for a local grid");
+    assert!(
+        !out.join("parcels.prj").exists(),
+        "no .prj for a local grid"
+    );
     // Areas are the local grid's own square metres, as GDAL computes them on the input.
     let src = read_back(&shp, None);
     let gdal_area: HashMap<String, f64> = src
@@ -244,7 +273,12 @@ fn helsinki_invalid_geometries_follow_the_policy() {
         "c.toml",
         "[fields]\nparcel_id = \"pid\"\nland_use = \"lu\"\n",
     );
-    let base = ["--config", config.to_str().unwrap(), "--parcels", gpkg.to_str().unwrap()];
+    let base = [
+        "--config",
+        config.to_str().unwrap(),
+        "--parcels",
+        gpkg.to_str().unwrap(),
+    ];
 
     let repaired = run_ok(&base, &dir.path().join("repair"));
     assert_eq!(repaired["parcels_in"], 1095);
@@ -253,7 +287,11 @@ fn helsinki_invalid_geometries_follow_the_policy() {
     assert_eq!(kept + rejected, 1095);
     assert!(repaired["parcels_repaired"].as_u64().unwrap() > 0);
     let csv = std::fs::read_to_string(dir.path().join("repair/rejects.csv")).unwrap();
-    assert_eq!(csv.lines().count() as u64, rejected + 1, "one line per reject + header");
+    assert_eq!(
+        csv.lines().count() as u64,
+        rejected + 1,
+        "one line per reject + header"
+    );
 
     let mut skip = base.to_vec();
     skip.extend_from_slice(&["--invalid", "skip"]);
@@ -262,7 +300,12 @@ fn helsinki_invalid_geometries_follow_the_policy() {
         skipped["parcels_out"].as_u64().unwrap() + skipped["parcels_rejected"].as_u64().unwrap(),
         1095
     );
-    assert!(skipped["rejected_by_reason"]["invalid_geometry"].as_u64().unwrap() >= 50);
+    assert!(
+        skipped["rejected_by_reason"]["invalid_geometry"]
+            .as_u64()
+            .unwrap()
+            >= 50
+    );
     assert_eq!(skipped["parcels_repaired"], 0);
     assert!(skipped["parcels_out"].as_u64().unwrap() < kept);
 
@@ -308,7 +351,12 @@ fn gbk_shapefile_in_cgcs2000_gk_round_trips_chinese_text() {
     );
     let out = dir.path().join("out");
     let s = run_ok(
-        &["--config", config.to_str().unwrap(), "--parcels", shp.to_str().unwrap()],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--parcels",
+            shp.to_str().unwrap(),
+        ],
         &out,
     );
     assert_eq!(s["encoding"], "GBK");

@@ -5,7 +5,9 @@ use super::OutLayer;
 use crate::error::{Error, Result};
 use crate::model::{FieldKind, Value};
 use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::vector::{
+    Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+};
 use gdal::{Dataset, DriverManager};
 use std::path::Path;
 

@@ -14,8 +14,8 @@ use std::path::Path;
 /// Reads one layer of a GDAL-readable source. `layer` names it; without a name the
 /// source must hold exactly one layer with geometry.
 pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
-    let ds = Dataset::open(path)
-        .map_err(|e| Error::input(path, format!("GDAL cannot open it: {e}")))?;
+    let ds =
+        Dataset::open(path).map_err(|e| Error::input(path, format!("GDAL cannot open it: {e}")))?;
     let mut lyr = match layer {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
             Error::input(
@@ -34,12 +34,12 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
         .fields()
         .map(|f| FieldDef::new(f.name(), kind_of(f.field_type())))
         .collect();
-    let crs = lyr.spatial_ref().map(|srs| {
-        match (srs.auth_name().as_deref(), srs.auth_code()) {
+    let crs = lyr
+        .spatial_ref()
+        .map(|srs| match (srs.auth_name().as_deref(), srs.auth_code()) {
             (Some("EPSG"), Ok(code)) if code > 0 => CrsDecl::Epsg(code as u32),
             _ => CrsDecl::Definition(srs.to_wkt().unwrap_or_default()),
-        }
-    });
+        });
     let mut features = Vec::with_capacity(lyr.feature_count() as usize);
     for (index, feature) in lyr.features().enumerate() {
         let values = (0..fields.len())

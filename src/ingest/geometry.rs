@@ -53,12 +53,11 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
     if mp.0.is_empty() {
         return invalid("empty_geometry", "the multipolygon has no parts");
     }
-    if let Some(c) = mp
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .flat_map(|r| r.0.iter())
-        .find(|c| !(c.x.is_finite() && c.y.is_finite()))
+    if let Some(c) =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|r| r.0.iter())
+            .find(|c| !(c.x.is_finite() && c.y.is_finite()))
     {
         return invalid(
             "invalid_geometry",
@@ -149,7 +148,11 @@ impl RingArea for geo::LineString<f64> {
 }
 
 fn distinct_points(ring: &geo::LineString<f64>) -> usize {
-    let mut pts: Vec<(u64, u64)> = ring.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+    let mut pts: Vec<(u64, u64)> = ring
+        .0
+        .iter()
+        .map(|c| (c.x.to_bits(), c.y.to_bits()))
+        .collect();
     pts.sort_unstable();
     pts.dedup();
     pts.len()
@@ -173,7 +176,10 @@ fn drop_collapsed(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
             .filter(|p| distinct_points(p.exterior()) >= 3)
             .map(|p| {
                 let (ext, holes) = p.into_inner();
-                let holes = holes.into_iter().filter(|r| distinct_points(r) >= 3).collect();
+                let holes = holes
+                    .into_iter()
+                    .filter(|r| distinct_points(r) >= 3)
+                    .collect();
                 Polygon::new(ext, holes)
             })
             .collect(),
@@ -186,7 +192,9 @@ fn describe(mp: &MultiPolygon<f64>) -> String {
     for (i, p) in mp.0.iter().enumerate() {
         let n = distinct_points(p.exterior());
         if n < 3 {
-            out.push(format!("part {i}: exterior ring with {n} distinct point(s)"));
+            out.push(format!(
+                "part {i}: exterior ring with {n} distinct point(s)"
+            ));
         }
         for (j, r) in p.interiors().iter().enumerate() {
             let n = distinct_points(r);
@@ -247,7 +255,11 @@ mod tests {
     #[test]
     fn bowtie_is_rejected_under_every_policy() {
         let g = Geometry::Polygon(wkt!(POLYGON((0. 0., 0. 10., 10. 0., 10. 10., 0. 0.))));
-        for policy in [InvalidPolicy::Repair, InvalidPolicy::Skip, InvalidPolicy::Stop] {
+        for policy in [
+            InvalidPolicy::Repair,
+            InvalidPolicy::Skip,
+            InvalidPolicy::Stop,
+        ] {
             match check(Some(&g), policy) {
                 Checked::Invalid { reason, detail } => {
                     assert_eq!(reason, "invalid_geometry");
@@ -297,7 +309,9 @@ mod tests {
     fn small_spike_self_intersection_is_repaired() {
         // A square whose top edge makes a tiny loop: the ring crosses itself but the
         // area it encloses is clear.
-        let g = Geometry::Polygon(wkt!(POLYGON((0. 0., 100. 0., 100. 100., 50. 100., 50.5 100.5, 50.5 99.5, 50. 100., 0. 100., 0. 0.))));
+        let g = Geometry::Polygon(
+            wkt!(POLYGON((0. 0., 100. 0., 100. 100., 50. 100., 50.5 100.5, 50.5 99.5, 50. 100., 0. 100., 0. 0.))),
+        );
         match check(Some(&g), InvalidPolicy::Skip) {
             Checked::Invalid { .. } => {}
             other => panic!("skip must not repair: {other:?}"),
@@ -316,12 +330,18 @@ mod tests {
     fn empty_and_non_polygons_are_rejected() {
         assert!(matches!(
             check(None, InvalidPolicy::Repair),
-            Checked::Invalid { reason: "empty_geometry", .. }
+            Checked::Invalid {
+                reason: "empty_geometry",
+                ..
+            }
         ));
         let line = Geometry::LineString(geo::LineString::from(vec![(0., 0.), (1., 1.)]));
         assert!(matches!(
             check(Some(&line), InvalidPolicy::Repair),
-            Checked::Invalid { reason: "not_polygon", .. }
+            Checked::Invalid {
+                reason: "not_polygon",
+                ..
+            }
         ));
     }
 }

@@ -67,7 +67,14 @@ pub fn bbox(raw: &RawLayer) -> Option<[f64; 4]> {
         .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
         .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
         .filter(|b| b.iter().all(|v| v.is_finite()))
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// What preparing a parcels layer produced.
@@ -146,7 +153,10 @@ pub fn prepare_parcels(
             }
         };
         if id.is_empty() {
-            reject("missing_id", format!("no value in field '{}'", settings.source_field("parcel_id")));
+            reject(
+                "missing_id",
+                format!("no value in field '{}'", settings.source_field("parcel_id")),
+            );
             continue;
         }
         let lu_idx = 2;
@@ -325,10 +335,17 @@ fn check_features(
 
 /// Normalises one survey value: text trimmed, numbers parsed; empty, 0 and unreadable
 /// values mean *unknown* (a surveyor's 0 in `yr_built` is not the year 0).
-fn normalise(v: &Value, kind: FieldKind, name: &'static str, unparsed: &mut Vec<&'static str>) -> Value {
+fn normalise(
+    v: &Value,
+    kind: FieldKind,
+    name: &'static str,
+    unparsed: &mut Vec<&'static str>,
+) -> Value {
     match kind {
         FieldKind::Text => match v {
-            Value::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => Value::Text(format!("{}", *r as i64)),
+            Value::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => {
+                Value::Text(format!("{}", *r as i64))
+            }
             _ => match v.as_text() {
                 Some(s) if !s.trim().is_empty() => Value::Text(s.trim().to_string()),
                 _ => Value::Null,
