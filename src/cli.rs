@@ -1,6 +1,7 @@
 //! Command-line definitions (clap); the binary maps them onto [`crate::run`].
 
 use crate::config::InvalidPolicy;
+use crate::constraints::ConstraintKind;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,6 +44,29 @@ pub struct InputArgs {
     /// What to do with invalid geometry.
     #[arg(long, value_enum, value_name = "POLICY")]
     pub invalid: Option<InvalidPolicy>,
+    /// Criteria preset: national-default, dongguan, tianjin.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// A criteria file (TOML) instead of a preset.
+    #[arg(long, value_name = "FILE")]
+    pub criteria: Option<PathBuf>,
+    /// Survey table (CSV) joined to parcels by id.
+    #[arg(long, value_name = "CSV")]
+    pub survey: Option<PathBuf>,
+    /// A constraint layer, KIND=PATH (eco-redline, farmland, heritage, industrial-control); repeatable.
+    #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = parse_constraint)]
+    pub constraints: Vec<(ConstraintKind, PathBuf)>,
+}
+
+fn parse_constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
+    use clap::ValueEnum;
+    let (kind, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not KIND=PATH"))?;
+    let kind = ConstraintKind::from_str(kind, true).map_err(|_| {
+        format!("'{kind}' is not one of eco-redline, farmland, heritage, industrial-control")
+    })?;
+    Ok((kind, PathBuf::from(path)))
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +91,10 @@ impl InputArgs {
             s_srs: self.s_srs.clone(),
             encoding: self.encoding.clone(),
             invalid: self.invalid,
+            preset: self.preset.clone(),
+            criteria: self.criteria.clone(),
+            survey: self.survey.clone(),
+            constraints: self.constraints.clone(),
         }
     }
 }

@@ -20,6 +20,7 @@
 //! floors = "floors"
 //! ```
 
+use crate::constraints::ConstraintKind;
 use crate::error::{Error, Result};
 use crate::landuse::Scheme;
 use crate::model::FieldKind;
@@ -90,6 +91,28 @@ struct FileConfig {
     land_use_recode: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     buildings: FileBuildings,
+    /// A criteria file of the city's own, instead of a preset.
+    criteria: Option<String>,
+    survey: Option<FileSurvey>,
+    #[serde(default)]
+    constraints: Vec<FileConstraint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSurvey {
+    path: String,
+    /// Key column of the table; default: the parcels' id field.
+    key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConstraint {
+    kind: ConstraintKind,
+    path: String,
+    layer: Option<String>,
+    min_share: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +144,20 @@ pub struct Overrides {
     pub s_srs: Option<String>,
     pub encoding: Option<String>,
     pub invalid: Option<InvalidPolicy>,
+    pub preset: Option<String>,
+    pub criteria: Option<PathBuf>,
+    pub survey: Option<PathBuf>,
+    pub constraints: Vec<(ConstraintKind, PathBuf)>,
+}
+
+/// A constraint layer to overlay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstraintSpec {
+    pub kind: ConstraintKind,
+    pub path: PathBuf,
+    pub layer: Option<String>,
+    /// Share of a parcel inside the layer from which the constraint applies.
+    pub min_share: f64,
 }
 
 /// Where the buildings' floors come from.
@@ -154,6 +191,12 @@ pub struct Settings {
     pub building_fields: BuildingFields,
     /// The config file, if any (reported in the summary).
     pub config_path: Option<PathBuf>,
+    /// A criteria file of the city's own; `None`: the preset.
+    pub criteria_file: Option<PathBuf>,
+    /// Survey table (CSV) joined to parcels by id, and its key column.
+    pub survey: Option<PathBuf>,
+    pub survey_key: Option<String>,
+    pub constraints: Vec<ConstraintSpec>,
 }
 
 impl Settings {
@@ -192,10 +235,10 @@ pub fn load(over: &Overrides) -> Result<Settings> {
         .unwrap_or(Scheme::Yongdi2023);
     Ok(Settings {
         scheme,
-        preset: file
+        preset: over
             .preset
-            .as_ref()
-            .map(|s| s.get_ref().clone())
+            .clone()
+            .or_else(|| file.preset.as_ref().map(|s| s.get_ref().clone()))
             .unwrap_or_else(|| "national-default".into()),
         parcels: over
             .parcels
@@ -237,6 +280,37 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             storey_height: file.buildings.storey_height.unwrap_or(3.5),
         },
         config_path: path,
+        criteria_file: over.criteria.clone().or_else(|| resolve(&file.criteria)),
+        survey: over
+            .survey
+            .clone()
+            .or_else(|| file.survey.as_ref().map(|t| base.join(&t.path))),
+        survey_key: file.survey.as_ref().and_then(|t| t.key.clone()),
+        constraints: if over.constraints.is_empty() {
+            file.constraints
+                .iter()
+                .map(|c| ConstraintSpec {
+                    kind: c.kind,
+                    path: base.join(&c.path),
+                    layer: c.layer.clone(),
+                    min_share: c
+                        .min_share
+                        .as_ref()
+                        .map(|s| *s.get_ref())
+                        .unwrap_or_else(|| c.kind.default_min_share()),
+                })
+                .collect()
+        } else {
+            over.constraints
+                .iter()
+                .map(|(kind, path)| ConstraintSpec {
+                    kind: *kind,
+                    path: path.clone(),
+                    layer: None,
+                    min_share: kind.default_min_share(),
+                })
+                .collect()
+        },
     })
 }
 
@@ -309,6 +383,17 @@ fn validate(file: &FileConfig, text: &str, path: &Path) -> Result<()> {
                 to.get_ref(),
                 scheme.name()
             ));
+        }
+    }
+    for c in &file.constraints {
+        if let Some(m) = &c.min_share {
+            if !(0.0..=1.0).contains(m.get_ref()) {
+                problems.push(format!(
+                    "line {}: [[constraints]] min_share = {} must be between 0 and 1",
+                    line(m.span()),
+                    m.get_ref()
+                ));
+            }
         }
     }
     if let Some(h) = file.buildings.storey_height {

@@ -2,11 +2,15 @@
 //! an all-or-nothing publish of the output directory.
 
 use crate::config::{self, Overrides, Settings};
+use crate::constraints::{self, ConstraintKind, ConstraintLayer, Controls};
 use crate::crs::{self, CrsKind, Reprojector, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
+use crate::export::parcels::Column;
 use crate::export::{self, geojson::Coordinates};
+use crate::ingest::table::JoinReport;
 use crate::ingest::{self, PreparedParcels};
 use crate::model::{m2_to_mu, Building, EncodingReport, RawLayer, Reject, M2_PER_HA, M2_PER_KM2};
+use crate::model::{FieldDef, FieldKind, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -100,6 +104,10 @@ pub struct Summary {
     pub outputs: Vec<String>,
     /// Shapefile field names that had to be shortened (long → short).
     pub shapefile_field_names: BTreeMap<String, String>,
+    /// The survey table join, when a table was given.
+    pub survey: Option<JoinReport>,
+    /// Constraint layers, when given.
+    pub constraints: Option<ConstraintsSummary>,
     pub timings_s: BTreeMap<String, f64>,
 }
 
@@ -146,7 +154,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         check_out_dir(&opts.out, opts.force)?;
     }
     let parcels_path = settings.parcels.clone().expect("set above");
-    let raw = ingest::read_layer(
+    let mut raw = ingest::read_layer(
         &parcels_path,
         settings.parcels_layer.as_deref(),
         settings.encoding.as_deref(),
@@ -154,6 +162,25 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     if raw.features.is_empty() {
         return Err(Error::input(&parcels_path, "the parcels layer is empty"));
     }
+    let survey = match &settings.survey {
+        Some(path) => {
+            let table = ingest::table::read_csv(path)?;
+            let layer_key = settings.source_field("parcel_id").to_string();
+            let table_key = settings
+                .survey_key
+                .clone()
+                .unwrap_or_else(|| layer_key.clone());
+            Some(ingest::table::join(
+                &mut raw, &layer_key, &table, &table_key,
+            )?)
+        }
+        None => None,
+    };
+    let raw_constraints = settings
+        .constraints
+        .iter()
+        .map(|c| ingest::read_layer(&c.path, c.layer.as_deref(), settings.encoding.as_deref()))
+        .collect::<Result<Vec<_>>>()?;
     let raw_buildings = settings
         .buildings
         .as_ref()
@@ -169,24 +196,12 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
 
     let source = ingest::source_crs(&raw, settings.s_srs.as_deref())?;
     let working = crs::choose_working(&source, lonlat_bbox(&raw, &source));
-    let building_source = raw_buildings
-        .as_ref()
-        .map(|b| {
-            let s = ingest::source_crs(b, settings.s_srs.as_deref())?;
-            if !s.same_as(&source) {
-                return Err(Error::crs(
-                    &b.source,
-                    format!(
-                        "buildings are in {} but parcels are in {}: bring the inputs to one CRS (e.g. ogr2ogr -t_srs {})",
-                        s.label(),
-                        source.label(),
-                        source.label()
-                    ),
-                ));
-            }
-            Ok(s)
-        })
-        .transpose()?;
+    let same_crs = |layer: &RawLayer| settings_crs(layer, &settings, &source);
+    let building_source = raw_buildings.as_ref().map(same_crs).transpose()?;
+    let constraint_sources = raw_constraints
+        .iter()
+        .map(same_crs)
+        .collect::<Result<Vec<_>>>()?;
     timer.lap("crs");
 
     let prepared = ingest::prepare_parcels(&raw, &source, &working, &settings)?;
@@ -197,7 +212,34 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         }
         _ => (None, Vec::new()),
     };
+    let mut constraint_layers = Vec::new();
+    let mut constraint_rejects = Vec::new();
+    for ((spec, layer), src) in settings
+        .constraints
+        .iter()
+        .zip(&raw_constraints)
+        .zip(&constraint_sources)
+    {
+        let (polygons, rejects) = ingest::prepare_polygons(layer, src, &working, settings.invalid)?;
+        constraint_layers.push(ConstraintLayer::new(spec.kind, spec.min_share, &polygons));
+        constraint_rejects.extend(rejects);
+    }
     timer.lap("validate");
+
+    let mut columns = Vec::new();
+    let controls = if constraint_layers.is_empty() {
+        None
+    } else {
+        let geoms: Vec<_> = prepared
+            .parcels
+            .iter()
+            .map(|p| (&p.geometry, p.area_m2))
+            .collect();
+        let controls = constraints::overlay(&geoms, &constraint_layers);
+        columns.extend(control_columns(&constraint_layers, &controls));
+        Some(controls)
+    };
+    timer.lap("constraints");
 
     let mut summary = summarise(
         &settings,
@@ -214,12 +256,21 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     if opts.write {
         let mut rejects = prepared.rejects.clone();
         rejects.extend(building_rejects);
+        rejects.extend(constraint_rejects.iter().cloned());
         let (outputs, short_names) = write_outputs(
-            opts, &settings, &raw, &working, &prepared, &rejects, &mut timer,
+            opts, &settings, &raw, &working, &prepared, &columns, &rejects, &mut timer,
         )?;
         summary.outputs = outputs;
         summary.shapefile_field_names = short_names;
     }
+    summary.survey = survey;
+    summary.constraints = constraint_summary(
+        &settings,
+        &constraint_layers,
+        controls.as_deref(),
+        &prepared,
+        constraint_rejects.len(),
+    );
     summary.timings_s = timer.finish();
     if opts.write {
         let path = opts.out.join("summary.json");
@@ -227,6 +278,23 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         std::fs::write(&path, text + "\n").map_err(|e| Error::output(&path, e.to_string()))?;
     }
     Ok(summary)
+}
+
+/// The CRS of a further input layer, which must be the parcels' CRS.
+fn settings_crs(layer: &RawLayer, settings: &Settings, parcels: &SourceCrs) -> Result<SourceCrs> {
+    let s = ingest::source_crs(layer, settings.s_srs.as_deref())?;
+    if !s.same_as(parcels) {
+        return Err(Error::crs(
+            &layer.source,
+            format!(
+                "this layer is in {} but the parcels are in {}: bring the inputs to one CRS (e.g. ogr2ogr -t_srs {})",
+                s.label(),
+                parcels.label(),
+                parcels.label()
+            ),
+        ));
+    }
+    Ok(s)
 }
 
 /// The data's lon/lat extent when the source is geographic (to choose a projection).
@@ -322,8 +390,100 @@ fn summarise(
         inputs,
         outputs: Vec::new(),
         shapefile_field_names: BTreeMap::new(),
+        survey: None,
+        constraints: None,
         timings_s: BTreeMap::new(),
     }
+}
+
+/// The parcels layer's columns from the constraint overlay.
+fn control_columns(layers: &[ConstraintLayer], controls: &[Controls]) -> Vec<Column> {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(s.to_string())
+        }
+    };
+    let mut cols = vec![
+        Column {
+            def: FieldDef::new("excluded", FieldKind::Int),
+            values: controls
+                .iter()
+                .map(|c| Value::Int(c.excluded as i64))
+                .collect(),
+        },
+        Column {
+            def: FieldDef::new("excl_why", FieldKind::Text),
+            values: controls.iter().map(|c| text(&c.why)).collect(),
+        },
+        Column {
+            def: FieldDef::new("controls", FieldKind::Text),
+            values: controls.iter().map(|c| text(&c.tags)).collect(),
+        },
+    ];
+    for (i, l) in layers.iter().enumerate() {
+        cols.push(Column {
+            def: FieldDef::new(l.kind.share_field(), FieldKind::Real),
+            values: controls.iter().map(|c| Value::Real(c.shares[i])).collect(),
+        });
+    }
+    cols
+}
+
+/// Per constraint kind: the parcels it applies to and their area.
+#[derive(Debug, Serialize)]
+pub struct ConstraintReport {
+    pub kind: ConstraintKind,
+    pub path: String,
+    pub min_share: f64,
+    pub parcels_applied: usize,
+    pub area: Areas,
+}
+
+/// The summary's `constraints` section.
+#[derive(Debug, Default, Serialize)]
+pub struct ConstraintsSummary {
+    pub layers: Vec<ConstraintReport>,
+    pub parcels_excluded: usize,
+    pub parcels_tagged_industrial_only: usize,
+    pub features_rejected: usize,
+}
+
+fn constraint_summary(
+    settings: &Settings,
+    layers: &[ConstraintLayer],
+    controls: Option<&[Controls]>,
+    prepared: &PreparedParcels,
+    rejected: usize,
+) -> Option<ConstraintsSummary> {
+    let controls = controls?;
+    let layers = layers
+        .iter()
+        .zip(&settings.constraints)
+        .enumerate()
+        .map(|(i, (l, spec))| {
+            let applied: Vec<usize> = controls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.shares[i] > 0.0 && c.shares[i] >= l.min_share)
+                .map(|(p, _)| p)
+                .collect();
+            ConstraintReport {
+                kind: l.kind,
+                path: spec.path.display().to_string(),
+                min_share: l.min_share,
+                parcels_applied: applied.len(),
+                area: Areas::from_m2(applied.iter().map(|&p| prepared.parcels[p].area_m2).sum()),
+            }
+        })
+        .collect();
+    Some(ConstraintsSummary {
+        layers,
+        parcels_excluded: controls.iter().filter(|c| c.excluded).count(),
+        parcels_tagged_industrial_only: controls.iter().filter(|c| !c.tags.is_empty()).count(),
+        features_rejected: rejected,
+    })
 }
 
 /// Writes every output into a staging directory inside `out`, then moves the files
@@ -334,6 +494,7 @@ fn write_outputs(
     raw: &RawLayer,
     working: &WorkingCrs,
     prepared: &PreparedParcels,
+    columns: &[Column],
     rejects: &[Reject],
     timer: &mut Timer,
 ) -> Result<(Vec<String>, BTreeMap<String, String>)> {
@@ -345,7 +506,7 @@ fn write_outputs(
     }
     std::fs::create_dir_all(&stage).map_err(|e| Error::output(&stage, e.to_string()))?;
 
-    let parcels = export::parcels::parcels_layer(&prepared.parcels, &raw.fields, settings);
+    let parcels = export::parcels::parcels_layer(&prepared.parcels, &raw.fields, settings, columns);
     let rejects_layer = export::parcels::rejects_layer(rejects);
 
     let coords_proj;

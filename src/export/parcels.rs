@@ -12,18 +12,29 @@ const COMPUTED: &[(&str, FieldKind)] = &[
     ("geom_fix", FieldKind::Text),
 ];
 
-/// Builds the parcels layer. A source attribute that feeds the engine field of the
-/// same name is replaced by its normalised value; any other source attribute whose
-/// name clashes with an engine field is kept as `src_<name>`.
+/// A column the pipeline computed for every parcel (score, measures, zone ids…).
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub def: FieldDef,
+    /// One value per parcel, in parcel order.
+    pub values: Vec<Value>,
+}
+
+/// Builds the parcels layer: engine fields, area, the pipeline's columns, then the
+/// source attributes. A source attribute that feeds the engine field of the same name
+/// is replaced by its normalised value; any other source attribute whose name clashes
+/// with an engine field or a column is kept as `src_<name>`.
 pub fn parcels_layer<'a>(
     parcels: &'a [Parcel],
     source_fields: &[FieldDef],
     settings: &Settings,
+    columns: &[Column],
 ) -> OutLayer<'a> {
     let mut fields: Vec<FieldDef> = MODEL_FIELDS
         .iter()
         .map(|(n, k, _)| FieldDef::new(*n, *k))
         .chain(COMPUTED.iter().map(|(n, k)| FieldDef::new(*n, *k)))
+        .chain(columns.iter().map(|c| c.def.clone()))
         .collect();
     let engine_names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     let mut passthrough = Vec::new();
@@ -42,7 +53,8 @@ pub fn parcels_layer<'a>(
     }
     let rows = parcels
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let mut values = p.survey.clone();
             values.push(Value::Real(p.area_m2));
             values.push(Value::Real(m2_to_mu(p.area_m2)));
@@ -51,7 +63,8 @@ pub fn parcels_layer<'a>(
             } else {
                 Value::Text(p.repaired.clone())
             });
-            values.extend(passthrough.iter().map(|&i| p.attrs[i].clone()));
+            values.extend(columns.iter().map(|c| c.values[i].clone()));
+            values.extend(passthrough.iter().map(|&a| p.attrs[a].clone()));
             OutRow {
                 geometry: Some(&p.geometry),
                 values,

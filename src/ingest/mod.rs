@@ -6,6 +6,7 @@ pub mod dbf;
 pub mod gdal;
 pub mod geometry;
 pub mod shapefile;
+pub mod table;
 
 use crate::config::{InvalidPolicy, Settings, MODEL_FIELDS};
 use crate::crs::{self, Reprojector, SourceCrs, WorkingCrs};
@@ -270,6 +271,33 @@ pub fn prepare_buildings(
         }
     }
     Ok((buildings, rejects))
+}
+
+/// Validates any other polygon layer (constraint layers, town boundaries): geometry
+/// only, in the working CRS; invalid records become rejects.
+pub fn prepare_polygons(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    policy: InvalidPolicy,
+) -> Result<(Vec<geo::MultiPolygon<f64>>, Vec<Reject>)> {
+    let checked = check_features(raw, source, working, policy)?;
+    let label = raw.source.display().to_string();
+    let mut polygons = Vec::new();
+    let mut rejects = Vec::new();
+    for (feature, verdict) in raw.features.iter().zip(checked) {
+        match verdict {
+            Checked::Valid { geometry, .. } => polygons.push(geometry),
+            Checked::Invalid { reason, detail } => rejects.push(Reject {
+                source: label.clone(),
+                index: feature.index,
+                id: String::new(),
+                reason: reason.into(),
+                detail,
+            }),
+        }
+    }
+    Ok((polygons, rejects))
 }
 
 /// Reprojects (when the working CRS differs) and checks every feature, in parallel;
