@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod constraints;
 pub mod crs;
 pub mod error;
 pub mod export;

@@ -119,7 +119,7 @@ pub fn prepare_parcels(
         }
         map.push(idx);
     }
-    let checked = check_features(raw, source, working, settings.invalid)?;
+    let checked = check_features(raw, source, working, settings.invalid, map[0])?;
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
@@ -237,7 +237,7 @@ pub fn prepare_buildings(
             ),
         ));
     }
-    let checked = check_features(raw, source, working, settings.invalid)?;
+    let checked = check_features(raw, source, working, settings.invalid, None)?;
     let label = raw.source.display().to_string();
     let mut buildings = Vec::new();
     let mut rejects = Vec::new();
@@ -281,7 +281,7 @@ pub fn prepare_polygons(
     working: &WorkingCrs,
     policy: InvalidPolicy,
 ) -> Result<(Vec<geo::MultiPolygon<f64>>, Vec<Reject>)> {
-    let checked = check_features(raw, source, working, policy)?;
+    let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
     let mut polygons = Vec::new();
     let mut rejects = Vec::new();
@@ -307,6 +307,7 @@ fn check_features(
     source: &SourceCrs,
     working: &WorkingCrs,
     policy: InvalidPolicy,
+    id_field: Option<usize>,
 ) -> Result<Vec<Checked>> {
     let needs_transform = !source.same_as(&working.crs);
     if needs_transform {
@@ -353,7 +354,9 @@ fn check_features(
             return Err(Error::InvalidGeometry {
                 path: raw.source.clone(),
                 record: f.index,
-                id: String::new(),
+                id: id_field
+                    .and_then(|i| f.values[i].as_text())
+                    .unwrap_or_default(),
                 detail: detail.clone(),
             });
         }
