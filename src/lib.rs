@@ -7,13 +7,16 @@
 pub mod cli;
 pub mod config;
 pub mod constraints;
+pub mod criteria;
 pub mod crs;
 pub mod error;
 pub mod export;
 pub mod ingest;
 pub mod landuse;
+pub mod measure;
 pub mod model;
 pub mod run;
+pub mod score;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -1,0 +1,178 @@
+//! The analysis stages on the validated model: constraint overlay, measures from
+//! buildings, scoring; and the parcels layer's columns they produce.
+
+use super::{Inputs, Model, Timer};
+use crate::config::Settings;
+use crate::constraints::{self, Controls};
+use crate::criteria::Criteria;
+use crate::export::parcels::Column;
+use crate::measure::{self, MeasureOptions, Measured};
+use crate::model::{FieldDef, FieldKind, Value};
+use crate::score::{self, ParcelFacts, ParcelScore};
+
+/// What the analysis found, per parcel (parallel to the model's parcels).
+pub struct Analysis {
+    pub controls: Option<Vec<Controls>>,
+    pub measured: Option<Measured>,
+    pub scores: Vec<ParcelScore>,
+    /// The columns they add to the parcels layer.
+    pub columns: Vec<Column>,
+}
+
+pub(super) fn analyse(
+    settings: &Settings,
+    criteria: &Criteria,
+    inputs: &Inputs,
+    model: &Model,
+    timer: &mut Timer,
+) -> Analysis {
+    let parcels = &model.parcels.parcels;
+    let controls = (!model.constraints.is_empty()).then(|| {
+        let geoms: Vec<_> = parcels.iter().map(|p| (&p.geometry, p.area_m2)).collect();
+        constraints::overlay(&geoms, &model.constraints)
+    });
+    timer.lap("constraints");
+
+    let measured = match (&model.buildings, &inputs.buildings) {
+        (Some(buildings), Some(raw)) => {
+            let heights = criteria
+                .measure
+                .double_tall_storeys
+                .then(|| {
+                    settings
+                        .building_fields
+                        .height
+                        .as_deref()
+                        .and_then(|h| measure::heights_from_layer(raw, buildings, h))
+                })
+                .flatten();
+            let opts = MeasureOptions {
+                double_tall_storeys: criteria.measure.double_tall_storeys,
+                heights,
+            };
+            Some(measure::measure(parcels, buildings, &opts))
+        }
+        _ => None,
+    };
+    timer.lap("measure");
+
+    let facts: Option<Vec<ParcelFacts>> = measured.as_ref().map(|m| {
+        m.per_parcel
+            .iter()
+            .map(|pm| ParcelFacts {
+                far_m: Some(pm.far),
+                cov_m: Some(pm.coverage),
+                n_bldg: Some(pm.n_bldg as f64),
+            })
+            .collect()
+    });
+    let scores = score::score(parcels, facts.as_deref(), settings.scheme, criteria);
+    timer.lap("score");
+
+    let mut columns = score_columns(&scores, criteria);
+    columns.extend(control_columns(model, controls.as_deref(), parcels.len()));
+    columns.extend(measure_columns(measured.as_ref(), parcels.len()));
+    Analysis {
+        controls,
+        measured,
+        scores,
+        columns,
+    }
+}
+
+fn text(s: &str) -> Value {
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(s.to_string())
+    }
+}
+
+fn column(name: &str, kind: FieldKind, values: Vec<Value>) -> Column {
+    Column {
+        def: FieldDef::new(name, kind),
+        values,
+    }
+}
+
+/// `low`, `ltype`, `class`, `score`, `reasons` (rule ids, fits a DBF), `reasons_zh`
+/// (the Chinese text), `reasons_js` (rule, value, operator, threshold as JSON),
+/// `not_eval` (rules whose value was missing: neither passed nor fired).
+fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
+    let map = |f: &dyn Fn(&ParcelScore) -> Value| scores.iter().map(f).collect::<Vec<_>>();
+    vec![
+        column("low", FieldKind::Int, map(&|s| Value::Int(s.low as i64))),
+        column(
+            "ltype",
+            FieldKind::Text,
+            map(&|s| s.ltype.map(|t| text(t.name())).unwrap_or(Value::Null)),
+        ),
+        column(
+            "class",
+            FieldKind::Text,
+            map(&|s| s.class.map(|c| Value::Text(c.to_string())).unwrap_or(Value::Null)),
+        ),
+        column(
+            "score",
+            FieldKind::Real,
+            map(&|s| s.score.map(Value::Real).unwrap_or(Value::Null)),
+        ),
+        column("reasons", FieldKind::Text, map(&|s| text(&s.reasons_ids()))),
+        column(
+            "reasons_zh",
+            FieldKind::Text,
+            map(&|s| text(&s.reasons_zh(criteria))),
+        ),
+        column(
+            "reasons_js",
+            FieldKind::Text,
+            map(&|s| if s.fired.is_empty() { Value::Null } else { text(&s.reasons_json()) }),
+        ),
+        column(
+            "not_eval",
+            FieldKind::Text,
+            map(&|s| text(&s.not_evaluable.join(";"))),
+        ),
+    ]
+}
+
+/// `excluded` (always), `excl_why`, `controls` (工改工), and the share inside each
+/// constraint layer.
+fn control_columns(model: &Model, controls: Option<&[Controls]>, n: usize) -> Vec<Column> {
+    let Some(controls) = controls else {
+        return vec![
+            column("excluded", FieldKind::Int, vec![Value::Int(0); n]),
+            column("excl_why", FieldKind::Text, vec![Value::Null; n]),
+        ];
+    };
+    let mut cols = vec![
+        column(
+            "excluded",
+            FieldKind::Int,
+            controls.iter().map(|c| Value::Int(c.excluded as i64)).collect(),
+        ),
+        column("excl_why", FieldKind::Text, controls.iter().map(|c| text(&c.why)).collect()),
+        column("controls", FieldKind::Text, controls.iter().map(|c| text(&c.tags)).collect()),
+    ];
+    for (i, l) in model.constraints.iter().enumerate() {
+        cols.push(column(
+            l.kind.share_field(),
+            FieldKind::Real,
+            controls.iter().map(|c| Value::Real(c.shares[i])).collect(),
+        ));
+    }
+    cols
+}
+
+/// `far_m`, `cov_m` (measured, unrounded) and `n_bldg`; null without buildings.
+fn measure_columns(measured: Option<&Measured>, n: usize) -> Vec<Column> {
+    let get = |f: &dyn Fn(&measure::ParcelMeasure) -> Value| match measured {
+        Some(m) => m.per_parcel.iter().map(f).collect(),
+        None => vec![Value::Null; n],
+    };
+    vec![
+        column("far_m", FieldKind::Real, get(&|m| Value::Real(m.far))),
+        column("cov_m", FieldKind::Real, get(&|m| Value::Real(m.coverage))),
+        column("n_bldg", FieldKind::Int, get(&|m| Value::Int(m.n_bldg as i64))),
+    ]
+}

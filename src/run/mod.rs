@@ -1,0 +1,239 @@
+//! Orchestration of a whole run: read → CRS → validate → measure → score → write,
+//! with timings, a summary, and an all-or-nothing publish of the output directory.
+
+mod analyse;
+mod publish;
+mod summary;
+
+pub use analyse::Analysis;
+pub use summary::{Areas, ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary};
+
+use crate::config::{self, Overrides, Settings};
+use crate::constraints::ConstraintLayer;
+use crate::criteria::{self, Criteria};
+use crate::crs::{self, CrsKind, SourceCrs, WorkingCrs};
+use crate::error::{Error, Result};
+use crate::ingest::{self, table::JoinReport, PreparedParcels};
+use crate::model::{Building, RawLayer, Reject};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub overrides: Overrides,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Overwrite outputs in a non-empty `out`.
+    pub force: bool,
+    /// `false` for `landsift check`: validate everything, write nothing.
+    pub write: bool,
+}
+
+/// The bundled sample district: `data/sample/` under the working directory when run
+/// from a checkout, else under the crate's source directory.
+pub fn sample_dir() -> PathBuf {
+    let local = Path::new("data/sample");
+    if local.join("parcels.shp").exists() {
+        local.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
+    }
+}
+
+/// Wall-clock laps of the stages, for `timings_s`.
+pub(crate) struct Timer {
+    start: Instant,
+    lap: Instant,
+    laps: BTreeMap<String, f64>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        let now = Instant::now();
+        Timer {
+            start: now,
+            lap: now,
+            laps: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn lap(&mut self, name: &str) {
+        let now = Instant::now();
+        *self.laps.entry(name.into()).or_default() += (now - self.lap).as_secs_f64();
+        self.lap = now;
+    }
+
+    fn finish(mut self) -> BTreeMap<String, f64> {
+        self.laps
+            .insert("total".into(), self.start.elapsed().as_secs_f64());
+        self.laps
+    }
+}
+
+/// Every input as read, before validation.
+pub struct Inputs {
+    pub parcels: RawLayer,
+    pub buildings: Option<RawLayer>,
+    pub constraints: Vec<RawLayer>,
+    pub survey: Option<JoinReport>,
+}
+
+/// The validated model in the working CRS.
+pub struct Model {
+    pub source: SourceCrs,
+    pub working: WorkingCrs,
+    pub parcels: PreparedParcels,
+    pub buildings: Option<Vec<Building>>,
+    pub building_rejects: Vec<Reject>,
+    pub constraints: Vec<ConstraintLayer>,
+    pub constraint_rejects: Vec<Reject>,
+}
+
+/// Runs (or, with `write = false`, checks) a whole job and returns its summary.
+pub fn run(opts: &RunOptions) -> Result<Summary> {
+    let mut timer = Timer::new();
+    let (settings, sample) = resolve_settings(&opts.overrides)?;
+    let criteria = criteria_of(&settings)?;
+    if opts.write {
+        publish::check_out_dir(&opts.out, opts.force)?;
+    }
+    let inputs = read_inputs(&settings)?;
+    timer.lap("read");
+    let model = prepare(&settings, &inputs, &mut timer)?;
+    let analysis = analyse::analyse(&settings, &criteria, &inputs, &model, &mut timer);
+    let mut summary = summary::build(&settings, &criteria, sample, &inputs, &model, &analysis, opts.write);
+    if opts.write {
+        let written = publish::write_outputs(opts, &settings, &inputs, &model, &analysis, &mut timer)?;
+        summary.outputs = written.outputs;
+        summary.shapefile_field_names = written.shortened;
+    }
+    summary.timings_s = timer.finish();
+    if opts.write {
+        publish::write_summary(&opts.out, &summary)?;
+    }
+    Ok(summary)
+}
+
+/// The settings, with the bundled sample district filled in when no parcels are named.
+fn resolve_settings(over: &Overrides) -> Result<(Settings, bool)> {
+    let mut settings = config::load(over)?;
+    let sample = settings.parcels.is_none();
+    if sample {
+        let dir = sample_dir();
+        settings.parcels = Some(dir.join("parcels.shp"));
+        if settings.buildings.is_none() {
+            settings.buildings = Some(dir.join("buildings.shp"));
+        }
+    }
+    Ok((settings, sample))
+}
+
+/// Reads every input layer, and joins the survey table onto the parcels.
+fn read_inputs(settings: &Settings) -> Result<Inputs> {
+    let path = settings.parcels.clone().expect("resolved");
+    let encoding = settings.encoding.as_deref();
+    let mut parcels = ingest::read_layer(&path, settings.parcels_layer.as_deref(), encoding)?;
+    if parcels.features.is_empty() {
+        return Err(Error::input(&path, "the parcels layer is empty"));
+    }
+    let survey = match &settings.survey {
+        Some(table_path) => {
+            let table = ingest::table::read_csv(table_path)?;
+            let layer_key = settings.source_field("parcel_id").to_string();
+            let table_key = settings.survey_key.clone().unwrap_or_else(|| layer_key.clone());
+            Some(ingest::table::join(&mut parcels, &layer_key, &table, &table_key)?)
+        }
+        None => None,
+    };
+    let buildings = settings
+        .buildings
+        .as_ref()
+        .map(|p| ingest::read_layer(p, settings.buildings_layer.as_deref(), encoding))
+        .transpose()?;
+    let constraints = settings
+        .constraints
+        .iter()
+        .map(|c| ingest::read_layer(&c.path, c.layer.as_deref(), encoding))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Inputs {
+        parcels,
+        buildings,
+        constraints,
+        survey,
+    })
+}
+
+/// Resolves the CRS of every input and validates them into the model.
+fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Model> {
+    let source = ingest::source_crs(&inputs.parcels, settings.s_srs.as_deref())?;
+    let bbox = (source.kind == CrsKind::Geographic)
+        .then(|| ingest::bbox(&inputs.parcels))
+        .flatten();
+    let working = crs::choose_working(&source, bbox);
+    let same_crs = |layer: &RawLayer| same_crs_as_parcels(layer, settings, &source);
+    let building_source = inputs.buildings.as_ref().map(same_crs).transpose()?;
+    let constraint_sources = inputs
+        .constraints
+        .iter()
+        .map(same_crs)
+        .collect::<Result<Vec<_>>>()?;
+    timer.lap("crs");
+
+    let parcels = ingest::prepare_parcels(&inputs.parcels, &source, &working, settings)?;
+    let (buildings, building_rejects) = match (&inputs.buildings, &building_source) {
+        (Some(b), Some(s)) => {
+            let (bs, rs) = ingest::prepare_buildings(b, s, &working, settings)?;
+            (Some(bs), rs)
+        }
+        _ => (None, Vec::new()),
+    };
+    let mut constraints = Vec::new();
+    let mut constraint_rejects = Vec::new();
+    for ((spec, layer), src) in settings
+        .constraints
+        .iter()
+        .zip(&inputs.constraints)
+        .zip(&constraint_sources)
+    {
+        let (polygons, rejects) = ingest::prepare_polygons(layer, src, &working, settings.invalid)?;
+        constraints.push(ConstraintLayer::new(spec.kind, spec.min_share, &polygons));
+        constraint_rejects.extend(rejects);
+    }
+    timer.lap("validate");
+    Ok(Model {
+        source,
+        working,
+        parcels,
+        buildings,
+        building_rejects,
+        constraints,
+        constraint_rejects,
+    })
+}
+
+/// The CRS of a further input layer, which must be the parcels' CRS.
+fn same_crs_as_parcels(layer: &RawLayer, settings: &Settings, parcels: &SourceCrs) -> Result<SourceCrs> {
+    let s = ingest::source_crs(layer, settings.s_srs.as_deref())?;
+    if !s.same_as(parcels) {
+        return Err(Error::crs(
+            &layer.source,
+            format!(
+                "this layer is in {} but the parcels are in {}: bring the inputs to one CRS (e.g. ogr2ogr -t_srs {})",
+                s.label(),
+                parcels.label(),
+                parcels.label()
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+/// The criteria a run uses (for reports).
+pub fn criteria_of(settings: &Settings) -> Result<Criteria> {
+    match &settings.criteria_file {
+        Some(path) => criteria::load_file(path),
+        None => criteria::load_preset(&settings.preset),
+    }
+}

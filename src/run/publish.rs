@@ -1,0 +1,147 @@
+//! Writing a run's outputs: every file goes to a staging folder inside the output
+//! directory first and is moved into place at the end, so a failed run never leaves a
+//! half-written set beside a good one.
+
+use super::{Analysis, Inputs, Model, RunOptions, Summary, Timer};
+use crate::config::Settings;
+use crate::crs::{CrsKind, Reprojector};
+use crate::error::{Error, Result};
+use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
+use crate::model::{FieldDef, FieldKind, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What was written.
+pub(super) struct Written {
+    pub outputs: Vec<String>,
+    /// Shapefile field names that had to be shortened (long → short).
+    pub shortened: BTreeMap<String, String>,
+}
+
+/// Refuses a non-empty output directory unless `--force`.
+pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::output(out, "exists and is not a directory"));
+    }
+    let non_empty = out.read_dir().map(|mut d| d.next().is_some()).unwrap_or(false);
+    if non_empty && !force {
+        return Err(Error::output(
+            out,
+            "exists and is not empty; pass --force to overwrite landsift's outputs in it",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn write_outputs(
+    opts: &RunOptions,
+    settings: &Settings,
+    inputs: &Inputs,
+    model: &Model,
+    analysis: &Analysis,
+    timer: &mut Timer,
+) -> Result<Written> {
+    let out = &opts.out;
+    let io = |p: &Path, e: std::io::Error| Error::output(p, e.to_string());
+    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    let stage = out.join(".landsift-staging");
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage).map_err(|e| io(&stage, e))?;
+    }
+    std::fs::create_dir_all(&stage).map_err(|e| io(&stage, e))?;
+
+    let working = &model.working;
+    let parcels = export::parcels::parcels_layer(
+        &model.parcels.parcels,
+        &inputs.parcels.fields,
+        settings,
+        &analysis.columns,
+    );
+    let mut rejects = model.parcels.rejects.clone();
+    rejects.extend(model.building_rejects.iter().cloned());
+    rejects.extend(model.constraint_rejects.iter().cloned());
+    let rejects_layer = export::parcels::rejects_layer(&rejects);
+    let orphans = orphan_layer(model, analysis);
+
+    let to_lonlat;
+    let coords = if working.crs.kind == CrsKind::Local {
+        Coordinates::Local
+    } else {
+        to_lonlat = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326")?;
+        Coordinates::LonLat(&to_lonlat)
+    };
+    export::geojson::write_geojson(&stage.join("parcels.geojson"), &parcels, coords)?;
+    timer.lap("write_geojson");
+
+    let names = export::shapefile::write_shapefile(
+        &stage.join("parcels.shp"),
+        &parcels,
+        working.esri_wkt().as_deref(),
+        encoding_rs::UTF_8,
+    )?;
+    let shortened = names.into_iter().filter(|(l, s)| l != s).collect();
+    timer.lap("write_shapefile");
+
+    let mut layers: Vec<(&OutLayer, bool)> = vec![(&parcels, true), (&rejects_layer, false)];
+    if let Some(o) = &orphans {
+        layers.push((o, true));
+    }
+    export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &layers, working.wkt().as_deref())?;
+    timer.lap("write_gpkg");
+
+    export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
+
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
+        .map_err(|e| io(&stage, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let mut outputs = Vec::new();
+    for from in entries {
+        let name = from.file_name().expect("entries have names").to_owned();
+        let to = out.join(&name);
+        std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
+        outputs.push(name.to_string_lossy().into_owned());
+    }
+    std::fs::remove_dir(&stage).map_err(|e| io(&stage, e))?;
+    outputs.push("summary.json".into());
+    timer.lap("publish");
+    Ok(Written { outputs, shortened })
+}
+
+/// Buildings that stand in no parcel (roads, rivers, outside the parcels layer).
+fn orphan_layer<'a>(model: &'a Model, analysis: &Analysis) -> Option<OutLayer<'a>> {
+    let buildings = model.buildings.as_ref()?;
+    let measured = analysis.measured.as_ref()?;
+    let rows = measured
+        .orphans
+        .iter()
+        .map(|&i| {
+            let b = &buildings[i];
+            OutRow {
+                geometry: Some(&b.geometry),
+                values: vec![
+                    Value::Int(b.index as i64),
+                    b.floors.map(Value::Real).unwrap_or(Value::Null),
+                    Value::Real(b.area_m2),
+                ],
+            }
+        })
+        .collect();
+    Some(OutLayer {
+        name: "orphan_buildings".into(),
+        fields: vec![
+            FieldDef::new("record", FieldKind::Int),
+            FieldDef::new("floors", FieldKind::Real),
+            FieldDef::new("area_m2", FieldKind::Real),
+        ],
+        rows,
+    })
+}
+
+/// Writes `summary.json`, the last file of a run.
+pub(super) fn write_summary(out: &Path, summary: &Summary) -> Result<()> {
+    let path = out.join("summary.json");
+    let text = serde_json::to_string_pretty(summary).expect("summary serialises");
+    std::fs::write(&path, text + "\n").map_err(|e| Error::output(&path, e.to_string()))
+}
