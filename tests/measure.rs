@@ -119,11 +119,10 @@ fn seoul_far_and_coverage_match_gdal() {
         let height = pos(f.field_as_double(i_height).unwrap());
         let floors = pos(f.field_as_double(i_floors).unwrap())
             .or_else(|| height.map(|h| (h / 3.5).round().max(1.0)));
-        let weight_doubled =
-            floors.map(|fl| match height {
-                Some(h) if h / fl > 8.0 => 2.0 * fl,
-                _ => fl,
-            });
+        let weight_doubled = floors.map(|fl| match height {
+            Some(h) if h / fl > 8.0 => 2.0 * fl,
+            _ => fl,
+        });
         gb.push(GBldg {
             area: g.area(),
             g,
@@ -161,8 +160,7 @@ fn seoul_far_and_coverage_match_gdal() {
         let e = g.envelope();
         let mut x = Expected::default();
         for (bi, b) in gb.iter().enumerate() {
-            if b.env[0] > e.MaxX || b.env[2] < e.MinX || b.env[1] > e.MaxY || b.env[3] < e.MinY
-            {
+            if b.env[0] > e.MaxX || b.env[2] < e.MinX || b.env[1] > e.MaxY || b.env[3] < e.MinY {
                 continue;
             }
             let a = g.intersection(&b.g).map(|ig| ig.area()).unwrap_or(0.0);
@@ -181,7 +179,12 @@ fn seoul_far_and_coverage_match_gdal() {
         }
         let (m, d) = (plain.per_parcel[i], doubled.per_parcel[i]);
         let area = g.area();
-        assert!(close(p.area_m2, area), "{}: area {} vs {area}", p.id, p.area_m2);
+        assert!(
+            close(p.area_m2, area),
+            "{}: area {} vs {area}",
+            p.id,
+            p.area_m2
+        );
         assert!(
             close(m.far, x.floor / area),
             "{}: far {} vs GDAL {}",
@@ -207,7 +210,10 @@ fn seoul_far_and_coverage_match_gdal() {
         assert_eq!((m.n_bldg, m.floors_missing), (x.n, x.no_floors), "{}", p.id);
         compared += 1;
     }
-    assert!(compared + 1 >= parcels.len() && compared > 2300, "{compared}");
+    assert!(
+        compared + 1 >= parcels.len() && compared > 2300,
+        "{compared}"
+    );
 
     // Building-side report, consistent with the parcels and with GDAL.
     check_consistent(&plain, &buildings);
@@ -218,7 +224,10 @@ fn seoul_far_and_coverage_match_gdal() {
     assert_eq!(plain.orphans, gdal_orphans);
     let gdal_split = per_bldg_parcels.iter().filter(|&&n| n >= 2).count();
     assert_eq!(plain.split, gdal_split);
-    assert!(doubled.doubled > 0, "some Seoul buildings have storeys over 8 m");
+    assert!(
+        doubled.doubled > 0,
+        "some Seoul buildings have storeys over 8 m"
+    );
     let split_10 = (0..gb.len())
         .filter(|&i| per_bldg_parcels[i] >= 2 && largest_share[i] < 0.9)
         .count();

@@ -17,7 +17,12 @@ fn sample_district_runs_with_nothing_lost() {
     let n_out = s["parcels_out"].as_u64().unwrap();
     assert_eq!(n_in, n_out + s["parcels_rejected"].as_u64().unwrap());
     // The generator's deliberate defects, each rejected with its reason.
-    for reason in ["duplicate_id", "invalid_geometry", "missing_land_use", "unknown_land_use"] {
+    for reason in [
+        "duplicate_id",
+        "invalid_geometry",
+        "missing_land_use",
+        "unknown_land_use",
+    ] {
         assert_eq!(s["rejected_by_reason"][reason], 1, "{reason}");
     }
     assert!(s["buildings_in"].as_u64().unwrap() > 1000);
@@ -30,9 +35,15 @@ fn sample_district_runs_with_nothing_lost() {
         read_back(&out.join("parcels.geojson"), None),
         gpkg,
     ] {
-        let towns: std::collections::BTreeSet<String> =
-            r.rows.iter().filter_map(|row| row["town"].clone()).collect();
-        assert!(towns.contains("长安镇") && towns.contains("虎门镇"), "{towns:?}");
+        let towns: std::collections::BTreeSet<String> = r
+            .rows
+            .iter()
+            .filter_map(|row| row["town"].clone())
+            .collect();
+        assert!(
+            towns.contains("长安镇") && towns.contains("虎门镇"),
+            "{towns:?}"
+        );
     }
     // Areas: the summary's total equals the sum over the layer, and mu/ha/km² agree.
     let total: f64 = s["parcel_area"]["m2"].as_f64().unwrap();
@@ -47,7 +58,15 @@ fn two_runs_give_byte_identical_data_files() {
     let b = dir.path().join("b");
     run_ok(&[], &a);
     run_ok(&[], &b);
-    for f in ["parcels.geojson", "parcels.shp", "parcels.shx", "parcels.dbf", "parcels.prj", "parcels.cpg", "rejects.csv"] {
+    for f in [
+        "parcels.geojson",
+        "parcels.shp",
+        "parcels.shx",
+        "parcels.dbf",
+        "parcels.prj",
+        "parcels.cpg",
+        "rejects.csv",
+    ] {
         let x = std::fs::read(a.join(f)).unwrap();
         let y = std::fs::read(b.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");
@@ -56,7 +75,8 @@ fn two_runs_give_byte_identical_data_files() {
 
 #[test]
 fn readme_opens_with_the_two_commands() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let block: Vec<&str> = readme
         .split("```")
         .nth(1)
@@ -71,5 +91,8 @@ fn readme_opens_with_the_two_commands() {
         assert!(path.exists(), "{cmd} exists");
     }
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
-    assert!(ci.contains("README.md"), ".ci/run runs the README's commands");
+    assert!(
+        ci.contains("README.md"),
+        ".ci/run runs the README's commands"
+    );
 }

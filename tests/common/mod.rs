@@ -26,8 +26,14 @@ pub struct Outcome {
 
 /// Runs `landsift ARGS` and returns its exit code and output.
 pub fn landsift(args: &[&str]) -> Outcome {
+    landsift_env(args, &[])
+}
+
+/// Runs `landsift ARGS` with extra environment variables.
+pub fn landsift_env(args: &[&str], env: &[(&str, &str)]) -> Outcome {
     let out = Command::new(env!("CARGO_BIN_EXE_landsift"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("landsift runs");
