@@ -110,7 +110,11 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
         column(
             "class",
             FieldKind::Text,
-            map(&|s| s.class.map(|c| Value::Text(c.to_string())).unwrap_or(Value::Null)),
+            map(&|s| {
+                s.class
+                    .map(|c| Value::Text(c.to_string()))
+                    .unwrap_or(Value::Null)
+            }),
         ),
         column(
             "score",
@@ -126,7 +130,13 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
         column(
             "reasons_js",
             FieldKind::Text,
-            map(&|s| if s.fired.is_empty() { Value::Null } else { text(&s.reasons_json()) }),
+            map(&|s| {
+                if s.fired.is_empty() {
+                    Value::Null
+                } else {
+                    text(&s.reasons_json())
+                }
+            }),
         ),
         column(
             "not_eval",
@@ -149,10 +159,21 @@ fn control_columns(model: &Model, controls: Option<&[Controls]>, n: usize) -> Ve
         column(
             "excluded",
             FieldKind::Int,
-            controls.iter().map(|c| Value::Int(c.excluded as i64)).collect(),
+            controls
+                .iter()
+                .map(|c| Value::Int(c.excluded as i64))
+                .collect(),
         ),
-        column("excl_why", FieldKind::Text, controls.iter().map(|c| text(&c.why)).collect()),
-        column("controls", FieldKind::Text, controls.iter().map(|c| text(&c.tags)).collect()),
+        column(
+            "excl_why",
+            FieldKind::Text,
+            controls.iter().map(|c| text(&c.why)).collect(),
+        ),
+        column(
+            "controls",
+            FieldKind::Text,
+            controls.iter().map(|c| text(&c.tags)).collect(),
+        ),
     ];
     for (i, l) in model.constraints.iter().enumerate() {
         cols.push(column(
@@ -173,6 +194,10 @@ fn measure_columns(measured: Option<&Measured>, n: usize) -> Vec<Column> {
     vec![
         column("far_m", FieldKind::Real, get(&|m| Value::Real(m.far))),
         column("cov_m", FieldKind::Real, get(&|m| Value::Real(m.coverage))),
-        column("n_bldg", FieldKind::Int, get(&|m| Value::Int(m.n_bldg as i64))),
+        column(
+            "n_bldg",
+            FieldKind::Int,
+            get(&|m| Value::Int(m.n_bldg as i64)),
+        ),
     ]
 }

@@ -6,7 +6,9 @@ mod publish;
 mod summary;
 
 pub use analyse::Analysis;
-pub use summary::{Areas, ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary};
+pub use summary::{
+    Areas, ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
+};
 
 use crate::config::{self, Overrides, Settings};
 use crate::constraints::ConstraintLayer;
@@ -103,9 +105,12 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     timer.lap("read");
     let model = prepare(&settings, &inputs, &mut timer)?;
     let analysis = analyse::analyse(&settings, &criteria, &inputs, &model, &mut timer);
-    let mut summary = summary::build(&settings, &criteria, sample, &inputs, &model, &analysis, opts.write);
+    let mut summary = summary::build(
+        &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
+    );
     if opts.write {
-        let written = publish::write_outputs(opts, &settings, &inputs, &model, &analysis, &mut timer)?;
+        let written =
+            publish::write_outputs(opts, &settings, &inputs, &model, &analysis, &mut timer)?;
         summary.outputs = written.outputs;
         summary.shapefile_field_names = written.shortened;
     }
@@ -142,8 +147,16 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         Some(table_path) => {
             let table = ingest::table::read_csv(table_path)?;
             let layer_key = settings.source_field("parcel_id").to_string();
-            let table_key = settings.survey_key.clone().unwrap_or_else(|| layer_key.clone());
-            Some(ingest::table::join(&mut parcels, &layer_key, &table, &table_key)?)
+            let table_key = settings
+                .survey_key
+                .clone()
+                .unwrap_or_else(|| layer_key.clone());
+            Some(ingest::table::join(
+                &mut parcels,
+                &layer_key,
+                &table,
+                &table_key,
+            )?)
         }
         None => None,
     };
@@ -214,7 +227,11 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
 }
 
 /// The CRS of a further input layer, which must be the parcels' CRS.
-fn same_crs_as_parcels(layer: &RawLayer, settings: &Settings, parcels: &SourceCrs) -> Result<SourceCrs> {
+fn same_crs_as_parcels(
+    layer: &RawLayer,
+    settings: &Settings,
+    parcels: &SourceCrs,
+) -> Result<SourceCrs> {
     let s = ingest::source_crs(layer, settings.s_srs.as_deref())?;
     if !s.same_as(parcels) {
         return Err(Error::crs(

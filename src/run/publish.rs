@@ -23,7 +23,10 @@ pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !out.is_dir() {
         return Err(Error::output(out, "exists and is not a directory"));
     }
-    let non_empty = out.read_dir().map(|mut d| d.next().is_some()).unwrap_or(false);
+    let non_empty = out
+        .read_dir()
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
     if non_empty && !force {
         return Err(Error::output(
             out,
@@ -86,7 +89,11 @@ pub(super) fn write_outputs(
     if let Some(o) = &orphans {
         layers.push((o, true));
     }
-    export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &layers, working.wkt().as_deref())?;
+    export::gpkg::write_gpkg(
+        &stage.join("landsift.gpkg"),
+        &layers,
+        working.wkt().as_deref(),
+    )?;
     timer.lap("write_gpkg");
 
     export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;

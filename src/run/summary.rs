@@ -158,7 +158,10 @@ pub(super) fn build(
         input_reports.insert("buildings".to_string(), report(b));
     }
     for (spec, layer) in settings.constraints.iter().zip(&inputs.constraints) {
-        input_reports.insert(format!("constraint:{}", spec.kind.share_field()), report(layer));
+        input_reports.insert(
+            format!("constraint:{}", spec.kind.share_field()),
+            report(layer),
+        );
     }
     let working = &model.working;
     let geojson_coordinates = if working.crs.kind == CrsKind::Local {
@@ -168,11 +171,16 @@ pub(super) fn build(
     } else {
         "EPSG:4326 lon/lat (RFC 7946)".into()
     };
-    let low: Vec<usize> = (0..parcels.len()).filter(|&i| analysis.scores[i].low).collect();
+    let low: Vec<usize> = (0..parcels.len())
+        .filter(|&i| analysis.scores[i].low)
+        .collect();
     Summary {
         landsift_version: env!("CARGO_PKG_VERSION"),
         command: if write { "run" } else { "check" },
-        config: settings.config_path.as_ref().map(|p| p.display().to_string()),
+        config: settings
+            .config_path
+            .as_ref()
+            .map(|p| p.display().to_string()),
         preset: settings.preset.clone(),
         scheme: settings.scheme.name(),
         invalid_policy: settings.invalid,
@@ -184,7 +192,10 @@ pub(super) fn build(
         rejected_by_reason: by_reason,
         buildings_in: inputs.buildings.as_ref().map(|b| b.features.len()),
         buildings_out: model.buildings.as_ref().map(|b| b.len()),
-        buildings_rejected: inputs.buildings.as_ref().map(|_| model.building_rejects.len()),
+        buildings_rejected: inputs
+            .buildings
+            .as_ref()
+            .map(|_| model.building_rejects.len()),
         crs: working.crs.label(),
         crs_name: working.crs.name.clone(),
         crs_choice: working.choice.clone(),
@@ -220,7 +231,11 @@ pub(super) fn build(
     }
 }
 
-fn constraint_summary(settings: &Settings, model: &Model, analysis: &Analysis) -> Option<ConstraintsSummary> {
+fn constraint_summary(
+    settings: &Settings,
+    model: &Model,
+    analysis: &Analysis,
+) -> Option<ConstraintsSummary> {
     let controls = analysis.controls.as_deref()?;
     let parcels = &model.parcels.parcels;
     let layers = model
