@@ -31,10 +31,20 @@ impl Scheme {
         }
     }
 
+    /// The scheme's codes sorted by code, for binary search (scoring looks a code up
+    /// for every parcel).
     fn table(self) -> &'static [(&'static str, &'static str)] {
+        static SORTED: std::sync::OnceLock<[Vec<(&str, &str)>; 2]> = std::sync::OnceLock::new();
+        let tables = SORTED.get_or_init(|| {
+            [YONGDI2023, SANDIAO].map(|t| {
+                let mut v = t.to_vec();
+                v.sort_unstable();
+                v
+            })
+        });
         match self {
-            Scheme::Yongdi2023 => YONGDI2023,
-            Scheme::Sandiao => SANDIAO,
+            Scheme::Yongdi2023 => &tables[0],
+            Scheme::Sandiao => &tables[1],
         }
     }
 
@@ -43,7 +53,12 @@ impl Scheme {
     /// accepted under their second-level parent.
     pub fn name_of(self, code: &str) -> Option<&'static str> {
         let table = self.table();
-        let find = |c: &str| table.iter().find(|(k, _)| *k == c).map(|(_, v)| *v);
+        let find = |c: &str| {
+            table
+                .binary_search_by(|(k, _)| (*k).cmp(c))
+                .ok()
+                .map(|i| table[i].1)
+        };
         find(code).or_else(|| {
             (self == Scheme::Yongdi2023
                 && code.len() == 6

@@ -218,8 +218,14 @@ fn read<'a>(
 /// The low-efficiency type of a parcel's land-use code in `scheme`.
 pub fn land_type(parcel: &Parcel, scheme: Scheme) -> Option<LandClass> {
     let i = model_index("land_use")?;
-    let code = parcel.survey.get(i)?.as_text()?;
-    scheme.land_class(&normalise_code(&code))
+    match parcel.survey.get(i)? {
+        // Ingest stores the code normalised: no allocation on this per-parcel path
+        // (a code from elsewhere, e.g. `701`, is normalised on the slow path).
+        Value::Text(code) => scheme
+            .land_class(code)
+            .or_else(|| scheme.land_class(&normalise_code(code))),
+        other => scheme.land_class(&normalise_code(&other.as_text()?)),
+    }
 }
 
 fn score_one(
