@@ -67,8 +67,9 @@ pub const TALL_STOREY_M: f64 = 8.0;
 /// Parcels per parallel work unit (results do not depend on it).
 const CHUNK: usize = 256;
 
-/// Fewest buildings per R-tree when the index is built as several trees in parallel.
-const MIN_PER_TREE: usize = 1 << 16;
+/// Fewest buildings per R-tree when the index is built as several trees in parallel
+/// (small in unit tests, so that they exercise the split index).
+const MIN_PER_TREE: usize = if cfg!(test) { 256 } else { 1 << 16 };
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
@@ -256,7 +257,10 @@ pub fn heights_from_layer(
             .get(index)
             .filter(|f| f.index == index)
             .or_else(|| {
-                let pos = raw.features.binary_search_by_key(&index, |f| f.index).ok()?;
+                let pos = raw
+                    .features
+                    .binary_search_by_key(&index, |f| f.index)
+                    .ok()?;
                 raw.features.get(pos)
             })
     };
@@ -619,9 +623,21 @@ mod tests {
         // Wholly inside a parcel (fast path): 8×8 − 2×2 = 60 and 4×4 − 2×2 = 12. Across the
         // shared edge (overlay): 4×4 − 2×2 = 12, half in each.
         let b = vec![
-            bldg(0, holed(1.0, 1.0, 9.0, 9.0, [3.0, 3.0, 5.0, 5.0]), Some(2.0)),
-            bldg(1, holed(12.0, 0.5, 16.0, 4.5, [13.0, 1.5, 15.0, 3.5]), Some(1.0)),
-            bldg(2, holed(8.0, 5.0, 12.0, 9.0, [9.0, 6.0, 11.0, 8.0]), Some(1.0)),
+            bldg(
+                0,
+                holed(1.0, 1.0, 9.0, 9.0, [3.0, 3.0, 5.0, 5.0]),
+                Some(2.0),
+            ),
+            bldg(
+                1,
+                holed(12.0, 0.5, 16.0, 4.5, [13.0, 1.5, 15.0, 3.5]),
+                Some(1.0),
+            ),
+            bldg(
+                2,
+                holed(8.0, 5.0, 12.0, 9.0, [9.0, 6.0, 11.0, 8.0]),
+                Some(1.0),
+            ),
         ];
         let m = measure(&pair(), &b, &MeasureOptions::default());
         let (p0, p1) = (m.per_parcel[0], m.per_parcel[1]);
@@ -739,7 +755,9 @@ mod tests {
     fn grid(n: usize) -> (Vec<Parcel>, Vec<Building>) {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut rnd = move || {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             ((state >> 11) as f64) / ((1u64 << 53) as f64)
         };
         let size = 50.0;
@@ -835,7 +853,11 @@ mod tests {
                 .chain([m.unassigned_area_m2])
                 .map(f64::to_bits)
                 .collect();
-            v.extend(m.per_parcel.iter().map(|p| (p.n_bldg + p.floors_missing) as u64));
+            v.extend(
+                m.per_parcel
+                    .iter()
+                    .map(|p| (p.n_bldg + p.floors_missing) as u64),
+            );
             v
         };
         assert_eq!(bits(&one), bits(&many));

@@ -1744,6 +1744,32 @@ fn owner_name(rng: &mut Rng, land_use: &str, d: f64, town: &str, village: u64) -
     }
 }
 
+/// A generated layer as if read from a file in EPSG:4547, for tests and benchmarks that
+/// feed the district straight into ingest's validation without writing it out.
+pub fn raw_layer(layer: &OutLayer<'_>) -> crate::model::RawLayer {
+    use crate::model::{CrsDecl, EncodingReport, EncodingSource, RawFeature, RawLayer};
+    RawLayer {
+        source: std::path::PathBuf::from(format!("synth:{}", layer.name)),
+        layer_name: layer.name.clone(),
+        fields: layer.fields.clone(),
+        features: layer
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| RawFeature {
+                index,
+                geometry: row.geometry.map(|g| geo::Geometry::MultiPolygon(g.clone())),
+                values: row.values.clone(),
+            })
+            .collect(),
+        crs: Some(CrsDecl::Epsg(4547)),
+        encoding: EncodingReport {
+            name: "UTF-8".into(),
+            source: EncodingSource::Format,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2313,31 +2339,5 @@ mod tests {
         let buildings = d.buildings_layer();
         assert_eq!(buildings.rows.len(), d.buildings.len());
         assert!(buildings.rows.iter().all(|r| r.values.len() == 4));
-    }
-}
-
-/// A generated layer as if read from a file in EPSG:4547, for tests and benchmarks that
-/// feed the district straight into ingest's validation without writing it out.
-pub fn raw_layer(layer: &OutLayer<'_>) -> crate::model::RawLayer {
-    use crate::model::{CrsDecl, EncodingReport, EncodingSource, RawFeature, RawLayer};
-    RawLayer {
-        source: std::path::PathBuf::from(format!("synth:{}", layer.name)),
-        layer_name: layer.name.clone(),
-        fields: layer.fields.clone(),
-        features: layer
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| RawFeature {
-                index,
-                geometry: row.geometry.map(|g| geo::Geometry::MultiPolygon(g.clone())),
-                values: row.values.clone(),
-            })
-            .collect(),
-        crs: Some(CrsDecl::Epsg(4547)),
-        encoding: EncodingReport {
-            name: "UTF-8".into(),
-            source: EncodingSource::Format,
-        },
     }
 }

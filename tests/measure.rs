@@ -308,6 +308,7 @@ fn timing_on_generated_district() {
         double_tall_storeys: true,
         heights: Some(heights),
     };
+    let mut last = None;
     for _ in 0..3 {
         let t = std::time::Instant::now();
         let m = measure(&parcels, &buildings, &opts);
@@ -321,5 +322,12 @@ fn timing_on_generated_district() {
             m.doubled
         );
         check_consistent(&m, &buildings);
+        last = Some(m);
     }
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| measure(&parcels, &buildings, &opts));
+    assert!(last == Some(one), "1 thread and many differ");
 }
