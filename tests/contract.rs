@@ -324,3 +324,51 @@ fn the_code_scheme_is_named_never_guessed() {
     assert_eq!(s["scheme"], "sandiao");
     assert_eq!(s["parcels_out"], 2);
 }
+
+#[test]
+fn check_reports_every_problem_of_a_criteria_file_with_its_line() {
+    let dir = tmp();
+    let bad = write(
+        dir.path(),
+        "city.toml",
+        r#"name = "city"
+description = "test"
+
+[[rule]]
+id = "IND_FAR"
+type = "industrial"
+field = "far"
+op = "<<"
+threshold = 1.0
+unit = ""
+label_zh = "容积率"
+label_en = "FAR"
+mark = "source"
+source = ""
+
+[[rule]]
+id = "IND_FAR"
+type = "factory"
+field = "far"
+op = "<"
+threshold = 1.0
+unit = ""
+label_zh = "容积率"
+label_en = "FAR"
+mark = "default"
+source = "default"
+"#,
+    );
+    let o = landsift(&["check", "--criteria", bad.to_str().unwrap()]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    for want in ["line 8", "line 13", "line 17", "line 18"] {
+        assert!(o.stderr.contains(want), "missing {want}: {}", o.stderr);
+    }
+    // The shipped presets all pass the same check.
+    for preset in ["national-default", "dongguan", "tianjin"] {
+        let o = landsift(&["check", "--preset", preset]);
+        assert_eq!(o.code, 0, "{preset}: {}", o.stderr);
+    }
+    let o = landsift(&["check", "--preset", "atlantis"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+}
