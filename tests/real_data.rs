@@ -225,6 +225,8 @@ fn shenzhen_without_prj_is_a_crs_error_until_stated_local() {
     assert!(x0 > 116_000.0 && x1 < 119_000.0, "local coordinates kept");
     let gpkg = read_back(&out.join("landsift.gpkg"), Some("parcels"));
     assert_eq!(gpkg.epsg, None);
+    // The source's `CLASS` clashes (case-insensitively) with the engine's `class`.
+    assert!(gpkg.fields.iter().any(|(n, _)| n == "src_CLASS"), "{:?}", gpkg.fields);
     assert!(
         !out.join("parcels.prj").exists(),
         "no .prj for a local grid"

@@ -39,11 +39,13 @@ pub fn parcels_layer<'a>(
     let engine_names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     let mut passthrough = Vec::new();
     for (i, f) in source_fields.iter().enumerate() {
-        let same_as_engine = engine_names.contains(&f.name);
-        if same_as_engine && settings.source_field(&f.name) == f.name {
+        // GeoPackage (SQLite) and DBF field names are case-insensitive: `CLASS` clashes
+        // with `class`.
+        let clashes = engine_names.iter().any(|n| n.eq_ignore_ascii_case(&f.name));
+        if engine_names.contains(&f.name) && settings.source_field(&f.name) == f.name {
             continue;
         }
-        let name = if same_as_engine {
+        let name = if clashes {
             format!("src_{}", f.name)
         } else {
             f.name.clone()

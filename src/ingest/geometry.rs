@@ -64,13 +64,15 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
             format!("non-finite coordinate ({}, {})", c.x, c.y),
         );
     }
-    let collapsed = count_collapsed(&mp);
-    if collapsed == 0 && mp.is_valid() {
+    // Validity first: it is the common case, and counting collapsed rings allocates.
+    // (A valid polygon has no ring of fewer than three distinct points.)
+    if mp.is_valid() {
         return Checked::Valid {
             geometry: mp,
             repaired: String::new(),
         };
     }
+    let collapsed = count_collapsed(&mp);
     let problem = describe(&mp);
     if policy != InvalidPolicy::Repair {
         return invalid("invalid_geometry", problem);
