@@ -38,8 +38,10 @@ fn bench(c: &mut Criterion) {
         let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
         assert_eq!(source.kind, CrsKind::Projected);
         let working = crs::choose_working(&source, None);
-        let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings).unwrap();
-        let (buildings, _) = landsift::ingest::prepare_buildings(&raw_b, &source, &working, &settings).unwrap();
+        let parcels =
+            landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings).unwrap();
+        let (buildings, _) =
+            landsift::ingest::prepare_buildings(&raw_b, &source, &working, &settings).unwrap();
         drop((raw_p, raw_b));
         let parcels = parcels.parcels;
         group.bench_with_input(BenchmarkId::new("measure", n), &n, |b, _| {

@@ -226,7 +226,11 @@ fn shenzhen_without_prj_is_a_crs_error_until_stated_local() {
     let gpkg = read_back(&out.join("landsift.gpkg"), Some("parcels"));
     assert_eq!(gpkg.epsg, None);
     // The source's `CLASS` clashes (case-insensitively) with the engine's `class`.
-    assert!(gpkg.fields.iter().any(|(n, _)| n == "src_CLASS"), "{:?}", gpkg.fields);
+    assert!(
+        gpkg.fields.iter().any(|(n, _)| n == "src_CLASS"),
+        "{:?}",
+        gpkg.fields
+    );
     assert!(
         !out.join("parcels.prj").exists(),
         "no .prj for a local grid"
