@@ -56,6 +56,12 @@ pub struct InputArgs {
     /// A constraint layer, KIND=PATH (eco-redline, farmland, heritage, industrial-control); repeatable.
     #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = parse_constraint)]
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
+    /// Road-gap tolerance in metres: parcels this close are neighbours (default 30).
+    #[arg(long, value_name = "METRES")]
+    pub gap: Option<f64>,
+    /// Barrier layer (arterial roads, rivers, railways) that no zone crosses.
+    #[arg(long, value_name = "PATH")]
+    pub barriers: Option<PathBuf>,
 }
 
 fn parse_constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
@@ -95,6 +101,8 @@ impl InputArgs {
             criteria: self.criteria.clone(),
             survey: self.survey.clone(),
             constraints: self.constraints.clone(),
+            gap: self.gap,
+            barriers: self.barriers.clone(),
         }
     }
 }

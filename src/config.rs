@@ -24,6 +24,7 @@ use crate::constraints::ConstraintKind;
 use crate::error::{Error, Result};
 use crate::landuse::Scheme;
 use crate::model::FieldKind;
+use crate::zone::{Target, ZoneOptions};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +97,24 @@ struct FileConfig {
     survey: Option<FileSurvey>,
     #[serde(default)]
     constraints: Vec<FileConstraint>,
+    #[serde(default)]
+    zones: FileZones,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileZones {
+    gap: Option<Spanned<f64>>,
+    circle_gap: Option<f64>,
+    max_unit_mu: Option<f64>,
+    min_unit_mu: Option<f64>,
+    absorb_enclaves: Option<bool>,
+    large_per_town: Option<usize>,
+    middle_per_large: Option<usize>,
+    target_share: Option<Spanned<f64>>,
+    target_mu: Option<f64>,
+    barriers: Option<String>,
+    barriers_layer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +167,8 @@ pub struct Overrides {
     pub criteria: Option<PathBuf>,
     pub survey: Option<PathBuf>,
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
+    pub gap: Option<f64>,
+    pub barriers: Option<PathBuf>,
 }
 
 /// A constraint layer to overlay.
@@ -197,6 +218,11 @@ pub struct Settings {
     pub survey: Option<PathBuf>,
     pub survey_key: Option<String>,
     pub constraints: Vec<ConstraintSpec>,
+    /// Zoning parameters.
+    pub zones: ZoneOptions,
+    /// Barrier layer (arterials, rivers, railways) that no neighbour edge crosses.
+    pub barriers: Option<PathBuf>,
+    pub barriers_layer: Option<String>,
 }
 
 impl Settings {
@@ -286,6 +312,12 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             .clone()
             .or_else(|| file.survey.as_ref().map(|t| base.join(&t.path))),
         survey_key: file.survey.as_ref().and_then(|t| t.key.clone()),
+        zones: zone_options(&file.zones, over.gap),
+        barriers: over
+            .barriers
+            .clone()
+            .or_else(|| resolve(&file.zones.barriers)),
+        barriers_layer: file.zones.barriers_layer.clone(),
         constraints: if over.constraints.is_empty() {
             file.constraints
                 .iter()
@@ -312,6 +344,29 @@ pub fn load(over: &Overrides) -> Result<Settings> {
                 .collect()
         },
     })
+}
+
+fn zone_options(z: &FileZones, gap: Option<f64>) -> ZoneOptions {
+    let d = ZoneOptions::default();
+    ZoneOptions {
+        gap: gap
+            .or(z.gap.as_ref().map(|g| *g.get_ref()))
+            .unwrap_or(d.gap),
+        circle_gap: z.circle_gap.unwrap_or(d.circle_gap),
+        unit: crate::zone::small::UnitOptions {
+            max_mu: z.max_unit_mu.unwrap_or(d.unit.max_mu),
+            min_mu: z.min_unit_mu.unwrap_or(d.unit.min_mu),
+            absorb_enclaves: z.absorb_enclaves.unwrap_or(d.unit.absorb_enclaves),
+        },
+        large_per_town: z.large_per_town.unwrap_or(d.large_per_town),
+        middle_per_large: z.middle_per_large.unwrap_or(d.middle_per_large),
+        target: match (z.target_mu, &z.target_share) {
+            (Some(mu), _) => Target::Mu(mu),
+            (None, Some(s)) => Target::Share(*s.get_ref()),
+            (None, None) => d.target,
+        },
+        ..d
+    }
 }
 
 /// Checks the values serde cannot; every problem is reported, each with its line.
@@ -394,6 +449,24 @@ fn validate(file: &FileConfig, text: &str, path: &Path) -> Result<()> {
                     m.get_ref()
                 ));
             }
+        }
+    }
+    if let Some(g) = &file.zones.gap {
+        if !(g.get_ref().is_finite() && *g.get_ref() >= 0.0) {
+            problems.push(format!(
+                "line {}: [zones] gap = {} must be a distance in metres ≥ 0",
+                line(g.span()),
+                g.get_ref()
+            ));
+        }
+    }
+    if let Some(t) = &file.zones.target_share {
+        if !(0.0..=1.0).contains(t.get_ref()) {
+            problems.push(format!(
+                "line {}: [zones] target_share = {} must be between 0 and 1",
+                line(t.span()),
+                t.get_ref()
+            ));
         }
     }
     if let Some(h) = file.buildings.storey_height {

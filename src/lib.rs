@@ -20,3 +20,4 @@ pub mod score;
 pub mod synth;
 
 pub use error::{Error, Result};
+pub mod zone;

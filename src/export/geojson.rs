@@ -10,6 +10,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// How coordinates are written.
+#[derive(Clone, Copy)]
 pub enum Coordinates<'a> {
     /// Reprojected to lon/lat, 7 decimals (≈ 1 cm), as RFC 7946 asks.
     LonLat(&'a Reprojector),

@@ -300,6 +300,28 @@ pub fn prepare_polygons(
     Ok((polygons, rejects))
 }
 
+/// Any geometry layer in the working CRS, unvalidated (barrier lines and polygons):
+/// records without geometry are skipped and counted.
+pub fn prepare_geometries(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+) -> Result<(Vec<geo::Geometry<f64>>, usize)> {
+    let proj = (!source.same_as(&working.crs))
+        .then(|| Reprojector::new(source, &working.crs))
+        .transpose()?;
+    let mut out = Vec::with_capacity(raw.features.len());
+    let mut skipped = 0;
+    for f in &raw.features {
+        match (&f.geometry, &proj) {
+            (None, _) => skipped += 1,
+            (Some(g), Some(p)) => out.push(p.geometry(g)?),
+            (Some(g), None) => out.push(g.clone()),
+        }
+    }
+    Ok((out, skipped))
+}
+
 /// Reprojects (when the working CRS differs) and checks every feature, in parallel;
 /// under `stop` the first invalid record in source order ends the run.
 fn check_features(

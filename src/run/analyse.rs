@@ -9,12 +9,14 @@ use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
 use crate::model::{FieldDef, FieldKind, Value};
 use crate::score::{self, ParcelFacts, ParcelScore};
+use crate::zone::{self, ZoneInput, Zones};
 
 /// What the analysis found, per parcel (parallel to the model's parcels).
 pub struct Analysis {
     pub controls: Option<Vec<Controls>>,
     pub measured: Option<Measured>,
     pub scores: Vec<ParcelScore>,
+    pub zones: Zones,
     /// The columns they add to the parcels layer.
     pub columns: Vec<Column>,
 }
@@ -69,15 +71,100 @@ pub(super) fn analyse(
     let scores = score::score(parcels, facts.as_deref(), settings.scheme, criteria);
     timer.lap("score");
 
+    let zones = delineate(settings, model, controls.as_deref(), &scores);
+    timer.lap("zone");
+
     let mut columns = score_columns(&scores, criteria);
     columns.extend(control_columns(model, controls.as_deref(), parcels.len()));
     columns.extend(measure_columns(measured.as_ref(), parcels.len()));
+    columns.extend(zone_columns(&zones));
     Analysis {
         controls,
         measured,
         scores,
+        zones,
         columns,
     }
+}
+
+/// The zoning stage on the scored parcels.
+fn delineate(
+    settings: &Settings,
+    model: &Model,
+    controls: Option<&[Controls]>,
+    scores: &[ParcelScore],
+) -> Zones {
+    let parcels = &model.parcels.parcels;
+    let field = |name: &str| crate::config::model_index(name).expect("engine field");
+    let (town_i, consent_i) = (field("town"), field("consent"));
+    let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
+    let excluded: Vec<bool> = match controls {
+        Some(c) => c.iter().map(|c| c.excluded).collect(),
+        None => vec![false; parcels.len()],
+    };
+    let ltype: Vec<_> = scores.iter().map(|s| s.ltype).collect();
+    let score: Vec<Option<f64>> = scores.iter().map(|s| s.score).collect();
+    let consent: Vec<Option<f64>> = parcels
+        .iter()
+        .map(|p| {
+            p.survey[consent_i]
+                .as_f64()
+                .map(|c| if c > 1.0 { c / 100.0 } else { c })
+        })
+        .collect();
+    let town: Vec<String> = parcels
+        .iter()
+        .map(|p| p.survey[town_i].as_text().unwrap_or_default())
+        .collect();
+    let input = ZoneInput {
+        parcels,
+        low: &low,
+        excluded: &excluded,
+        ltype: &ltype,
+        score: &score,
+        consent: &consent,
+        town: &town,
+        barriers: &model.barriers,
+    };
+    zone::delineate(&input, &settings.zones)
+}
+
+/// `unit_id`, `middle_id`, `large_id` (empty outside) and `scattered` (0/1).
+fn zone_columns(zones: &Zones) -> Vec<Column> {
+    let ids = |of: &[Option<u32>], zs: &[zone::Zone]| {
+        of.iter()
+            .map(|z| {
+                z.map(|i| Value::Text(zs[i as usize].id.clone()))
+                    .unwrap_or(Value::Null)
+            })
+            .collect()
+    };
+    vec![
+        column(
+            "unit_id",
+            FieldKind::Text,
+            ids(&zones.unit_of, &zones.small),
+        ),
+        column(
+            "middle_id",
+            FieldKind::Text,
+            ids(&zones.middle_of, &zones.middle),
+        ),
+        column(
+            "large_id",
+            FieldKind::Text,
+            ids(&zones.large_of, &zones.large),
+        ),
+        column(
+            "scattered",
+            FieldKind::Int,
+            zones
+                .scattered
+                .iter()
+                .map(|&s| Value::Int(s as i64))
+                .collect(),
+        ),
+    ]
 }
 
 fn text(s: &str) -> Value {

@@ -79,6 +79,7 @@ pub struct Inputs {
     pub parcels: RawLayer,
     pub buildings: Option<RawLayer>,
     pub constraints: Vec<RawLayer>,
+    pub barriers: Option<RawLayer>,
     pub survey: Option<JoinReport>,
 }
 
@@ -91,6 +92,8 @@ pub struct Model {
     pub building_rejects: Vec<Reject>,
     pub constraints: Vec<ConstraintLayer>,
     pub constraint_rejects: Vec<Reject>,
+    /// Barrier geometries in the working CRS.
+    pub barriers: Vec<geo::Geometry<f64>>,
 }
 
 /// Runs (or, with `write = false`, checks) a whole job and returns its summary.
@@ -170,10 +173,16 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         .iter()
         .map(|c| ingest::read_layer(&c.path, c.layer.as_deref(), encoding))
         .collect::<Result<Vec<_>>>()?;
+    let barriers = settings
+        .barriers
+        .as_ref()
+        .map(|p| ingest::read_layer(p, settings.barriers_layer.as_deref(), encoding))
+        .transpose()?;
     Ok(Inputs {
         parcels,
         buildings,
         constraints,
+        barriers,
         survey,
     })
 }
@@ -214,8 +223,16 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         constraints.push(ConstraintLayer::new(spec.kind, spec.min_share, &polygons));
         constraint_rejects.extend(rejects);
     }
+    let barriers = match &inputs.barriers {
+        Some(layer) => {
+            let src = same_crs_as_parcels(layer, settings, &source)?;
+            ingest::prepare_geometries(layer, &src, &working)?.0
+        }
+        None => Vec::new(),
+    };
     timer.lap("validate");
     Ok(Model {
+        barriers,
         source,
         working,
         parcels,

@@ -8,6 +8,7 @@ use crate::crs::{CrsKind, Reprojector};
 use crate::error::{Error, Result};
 use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
 use crate::model::{FieldDef, FieldKind, Value};
+use crate::zone::ZoneLevel;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -73,19 +74,36 @@ pub(super) fn write_outputs(
         to_lonlat = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326")?;
         Coordinates::LonLat(&to_lonlat)
     };
-    export::geojson::write_geojson(&stage.join("parcels.geojson"), &parcels, coords)?;
+    let z = &analysis.zones;
+    let circles = [
+        export::zones::zone_layer(&z.small, ZoneLevel::Small),
+        export::zones::zone_layer(&z.middle, ZoneLevel::Middle),
+        export::zones::zone_layer(&z.large, ZoneLevel::Large),
+    ];
+    let mut spatial: Vec<&OutLayer> = vec![&parcels];
+    spatial.extend(circles.iter());
+    for layer in &spatial {
+        let path = stage.join(format!("{}.geojson", layer.name));
+        export::geojson::write_geojson(&path, layer, coords)?;
+    }
     timer.lap("write_geojson");
 
-    let names = export::shapefile::write_shapefile(
-        &stage.join("parcels.shp"),
-        &parcels,
-        working.esri_wkt().as_deref(),
-        encoding_rs::UTF_8,
-    )?;
-    let shortened = names.into_iter().filter(|(l, s)| l != s).collect();
+    let mut shortened = BTreeMap::new();
+    for layer in &spatial {
+        let names = export::shapefile::write_shapefile(
+            &stage.join(format!("{}.shp", layer.name)),
+            layer,
+            working.esri_wkt().as_deref(),
+            encoding_rs::UTF_8,
+        )?;
+        if layer.name == "parcels" {
+            shortened = names.into_iter().filter(|(l, s)| l != s).collect();
+        }
+    }
     timer.lap("write_shapefile");
 
-    let mut layers: Vec<(&OutLayer, bool)> = vec![(&parcels, true), (&rejects_layer, false)];
+    let mut layers: Vec<(&OutLayer, bool)> = spatial.iter().map(|l| (*l, true)).collect();
+    layers.push((&rejects_layer, false));
     if let Some(o) = &orphans {
         layers.push((o, true));
     }

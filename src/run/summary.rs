@@ -8,6 +8,7 @@ use crate::crs::CrsKind;
 use crate::ingest::table::JoinReport;
 use crate::model::{m2_to_mu, EncodingReport, EncodingSource, RawLayer, M2_PER_HA, M2_PER_KM2};
 use crate::score::{self, Tally};
+use crate::zone::report::ZoneReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -124,6 +125,8 @@ pub struct Summary {
     pub constraints: Option<ConstraintsSummary>,
     pub measure: Option<MeasureReport>,
     pub scoring: ScoringReport,
+    /// The zones' policy report (大中小圈).
+    pub zones: ZoneReport,
     pub outputs: Vec<String>,
     /// Shapefile field names that had to be shortened (long → short).
     pub shapefile_field_names: BTreeMap<String, String>,
@@ -225,6 +228,7 @@ pub(super) fn build(
             low_area: Areas::from_m2(low.iter().map(|&i| parcels[i].area_m2).sum()),
             tally: score::tally(parcels, &analysis.scores, criteria),
         },
+        zones: analysis.zones.report.clone(),
         outputs: Vec::new(),
         shapefile_field_names: BTreeMap::new(),
         timings_s: BTreeMap::new(),

@@ -1,0 +1,579 @@
+//! Zones: the 大中小圈 of Dongguan's renewal scheme (东府〔2023〕4号) — small circles
+//! (renewal units, ≤ 300 mu) from contiguous low-efficiency parcels, large circles
+//! (5–10 km²) where low-efficiency land concentrates, middle circles (1–3 km²) inside
+//! them, and a ranked near-term renewal programme. Design: `docs/zones.md`.
+
+pub mod circles;
+pub mod graph;
+pub mod outline;
+pub mod programme;
+pub mod report;
+pub mod small;
+
+use crate::landuse::LandClass;
+use crate::model::{m2_to_mu, Parcel};
+use circles::{Level, Node};
+use geo::{Area, Centroid, Coord, MultiPolygon};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Zone levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZoneLevel {
+    Small,
+    Middle,
+    Large,
+}
+
+impl ZoneLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneLevel::Small => "small",
+            ZoneLevel::Middle => "middle",
+            ZoneLevel::Large => "large",
+        }
+    }
+}
+
+/// The renewal scale a town plans (改造规模), which the 70 % rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// A share of the town's low-efficiency area.
+    Share(f64),
+    /// A fixed area in mu.
+    Mu(f64),
+}
+
+/// Zoning parameters (defaults from the policy, SPEC §4).
+#[derive(Debug, Clone)]
+pub struct ZoneOptions {
+    /// Road-gap tolerance, metres: parcels this close are neighbours in a renewal unit;
+    /// unit outlines close gaps this wide (local roads are crossed, arterials are not).
+    pub gap: f64,
+    /// Tolerance for middle and large circles, metres: a 5–10 km² circle spans several
+    /// blocks between arterial roads, so circles cross arterials (but never a barrier
+    /// or a town line); their outlines close gaps this wide.
+    pub circle_gap: f64,
+    pub unit: small::UnitOptions,
+    pub large_min_km2: f64,
+    pub large_max_km2: f64,
+    pub middle_min_km2: f64,
+    pub middle_max_km2: f64,
+    pub large_per_town: usize,
+    pub middle_per_large: usize,
+    pub target: Target,
+    /// Share of the renewal programme that must lie in large circles (policy: 70 %).
+    pub programme_in_large: f64,
+    /// Consent line for a unit to proceed (policy: 80 %).
+    pub consent_line: f64,
+    /// Contiguous industrial renewal area (连片工改工), mu (policy: 500).
+    pub contiguous_industrial_mu: f64,
+}
+
+impl Default for ZoneOptions {
+    fn default() -> Self {
+        ZoneOptions {
+            gap: 30.0,
+            circle_gap: 100.0,
+            unit: small::UnitOptions::default(),
+            large_min_km2: 5.0,
+            large_max_km2: 10.0,
+            middle_min_km2: 1.0,
+            middle_max_km2: 3.0,
+            large_per_town: 2,
+            middle_per_large: 3,
+            target: Target::Share(0.3),
+            programme_in_large: 0.7,
+            consent_line: 0.8,
+            contiguous_industrial_mu: 500.0,
+        }
+    }
+}
+
+/// What zoning needs to know of each parcel (all slices parallel to `parcels`).
+pub struct ZoneInput<'a> {
+    pub parcels: &'a [Parcel],
+    pub low: &'a [bool],
+    pub excluded: &'a [bool],
+    pub ltype: &'a [Option<LandClass>],
+    /// Composite score (lower: less efficient).
+    pub score: &'a [Option<f64>],
+    /// Owners' consent share 0–1, when surveyed.
+    pub consent: &'a [Option<f64>],
+    /// Town name of each parcel.
+    pub town: &'a [String],
+    /// Hard barriers in the working CRS.
+    pub barriers: &'a [geo::Geometry<f64>],
+}
+
+/// One zone of any level.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub id: String,
+    pub town: String,
+    pub level: ZoneLevel,
+    /// Member parcels, ascending.
+    pub parcels: Vec<u32>,
+    pub outline: MultiPolygon<f64>,
+    /// Small: Σ member parcel areas (用地面积); middle/large: the outline's area.
+    pub area_m2: f64,
+    /// Low-efficiency area ÷ member parcel area.
+    pub low_share: f64,
+    /// Land type with the largest area among the members.
+    pub dom_type: Option<LandClass>,
+    /// Polsby–Popper of the outline.
+    pub compact: f64,
+    pub parent_id: Option<String>,
+    /// Why the size range is not met, empty when it is.
+    pub note: String,
+    /// Small circles: in the town's near-term programme, and rank in the town (1 = first).
+    pub program: bool,
+    pub rank: Option<usize>,
+}
+
+/// The result of zoning.
+pub struct Zones {
+    pub small: Vec<Zone>,
+    pub middle: Vec<Zone>,
+    pub large: Vec<Zone>,
+    /// Per parcel: index into `small`, `middle`, `large`.
+    pub unit_of: Vec<Option<u32>>,
+    pub middle_of: Vec<Option<u32>>,
+    pub large_of: Vec<Option<u32>>,
+    /// Per parcel: low-efficiency land in a group below the unit minimum (零星低效用地).
+    pub scattered: Vec<bool>,
+    pub report: report::ZoneReport,
+}
+
+/// Delineates every level in every town.
+pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
+    let n = input.parcels.len();
+    let mut town_names: Vec<&str> = input.town.iter().map(String::as_str).collect();
+    town_names.sort_unstable();
+    town_names.dedup();
+    let town_id: Vec<u32> = input
+        .town
+        .iter()
+        .map(|t| town_names.binary_search(&t.as_str()).expect("listed") as u32)
+        .collect();
+    let geoms: Vec<&MultiPolygon<f64>> = input.parcels.iter().map(|p| &p.geometry).collect();
+    let areas: Vec<f64> = input.parcels.iter().map(|p| p.area_m2).collect();
+    let centroids: Vec<Coord<f64>> = input
+        .parcels
+        .par_iter()
+        .map(|p| p.geometry.centroid().map(|c| c.0).unwrap_or_default())
+        .collect();
+    let graph = graph::neighbour_graph(
+        &geoms,
+        &graph::NeighbourOptions {
+            gap: opts.gap,
+            barriers: input.barriers,
+            towns: &town_id,
+        },
+    );
+    let circle_graph = graph::neighbour_graph(
+        &geoms,
+        &graph::NeighbourOptions {
+            gap: opts.circle_gap.max(opts.gap),
+            barriers: input.barriers,
+            towns: &town_id,
+        },
+    );
+    let eligible: Vec<bool> = (0..n).map(|i| input.low[i] && !input.excluded[i]).collect();
+    let absorbable: Vec<bool> = input.excluded.iter().map(|e| !e).collect();
+    let units = small::small_circles_guarded(
+        &graph,
+        &areas,
+        &centroids,
+        &eligible,
+        Some(&absorbable),
+        &town_id,
+        &opts.unit,
+    );
+
+    // Towns are independent: zone them in parallel, collect in town order.
+    let per_town: Vec<TownZones> = (0..town_names.len() as u32)
+        .into_par_iter()
+        .map(|t| {
+            zone_town(
+                t,
+                input,
+                opts,
+                &circle_graph,
+                &units,
+                &geoms,
+                &areas,
+                &centroids,
+                &eligible,
+                &town_id,
+            )
+        })
+        .collect();
+
+    let mut zones = Zones {
+        small: Vec::new(),
+        middle: Vec::new(),
+        large: Vec::new(),
+        unit_of: vec![None; n],
+        middle_of: vec![None; n],
+        large_of: vec![None; n],
+        scattered: vec![false; n],
+        report: report::ZoneReport::default(),
+    };
+    for &p in &units.scattered {
+        zones.scattered[p as usize] = true;
+    }
+    for (t, tz) in per_town.into_iter().enumerate() {
+        let name = town_names[t];
+        let (li, mi, si) = (zones.large.len(), zones.middle.len(), zones.small.len());
+        for (k, region) in tz.large.iter().enumerate() {
+            let id = format!("{name}-L{}", k + 1);
+            for &p in &region.parcels {
+                zones.large_of[p as usize] = Some((li + k) as u32);
+            }
+            zones
+                .large
+                .push(make_zone(id, name, ZoneLevel::Large, region, input, None));
+        }
+        for (k, (region, parent)) in tz.middle.iter().enumerate() {
+            let id = format!("{name}-M{}", k + 1);
+            for &p in &region.parcels {
+                zones.middle_of[p as usize] = Some((mi + k) as u32);
+            }
+            let parent_id = zones.large[li + parent].id.clone();
+            zones.middle.push(make_zone(
+                id,
+                name,
+                ZoneLevel::Middle,
+                region,
+                input,
+                Some(parent_id),
+            ));
+        }
+        for (k, region) in tz.small.iter().enumerate() {
+            let id = format!("{name}-S{:03}", k + 1);
+            let first = region.parcels[0] as usize;
+            let parent = zones.middle_of[first]
+                .map(|m| zones.middle[m as usize].id.clone())
+                .or_else(|| zones.large_of[first].map(|l| zones.large[l as usize].id.clone()));
+            for &p in &region.parcels {
+                zones.unit_of[p as usize] = Some((si + k) as u32);
+            }
+            zones
+                .small
+                .push(make_zone(id, name, ZoneLevel::Small, region, input, parent));
+        }
+        let town_low_m2: f64 = (0..n)
+            .filter(|&p| town_id[p] == t as u32 && eligible[p])
+            .map(|p| areas[p])
+            .sum();
+        programme::plan(
+            &mut zones.small[si..],
+            input,
+            opts,
+            town_low_m2,
+            &zones.middle_of,
+            &zones.large_of,
+        );
+        zones.report.towns.push(report::town_report(
+            name,
+            t as u32,
+            &town_id,
+            input,
+            opts,
+            &graph,
+            &eligible,
+            &zones,
+            (li, mi, si),
+        ));
+    }
+    zones.report.finish(opts);
+    let (mut land, mut low, mut all_low, mut all) = (0.0, 0.0, 0.0, 0.0);
+    for p in 0..n {
+        all += areas[p];
+        if eligible[p] {
+            all_low += areas[p];
+        }
+        if zones.large_of[p].is_some() {
+            land += areas[p];
+            if eligible[p] {
+                low += areas[p];
+            }
+        }
+    }
+    if land > 0.0 && all_low > 0.0 {
+        zones.report.large_concentration = (low / land) / (all_low / all);
+    }
+    zones
+}
+
+/// A zone before it is named: members, outline, area and why its range is missed.
+struct Drawn {
+    parcels: Vec<u32>,
+    outline: MultiPolygon<f64>,
+    area_m2: f64,
+    note: String,
+}
+
+struct TownZones {
+    large: Vec<Drawn>,
+    /// With the index of the parent large circle within the town.
+    middle: Vec<(Drawn, usize)>,
+    small: Vec<Drawn>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn zone_town(
+    t: u32,
+    input: &ZoneInput,
+    opts: &ZoneOptions,
+    graph: &graph::Graph,
+    units: &small::Units,
+    geoms: &[&MultiPolygon<f64>],
+    areas: &[f64],
+    centroids: &[Coord<f64>],
+    eligible: &[bool],
+    town_id: &[u32],
+) -> TownZones {
+    let members: Vec<u32> = (0..town_id.len() as u32)
+        .filter(|&p| town_id[p as usize] == t)
+        .collect();
+    // Nodes: each unit of the town as one node, every other parcel alone.
+    let mut node_of = std::collections::HashMap::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut unit_node: Vec<Option<u32>> = Vec::new();
+    for &p in &members {
+        let key = match units.unit_of[p as usize] {
+            Some(u) => (1u8, u),
+            None => (0u8, p),
+        };
+        let idx = *node_of.entry(key).or_insert_with(|| {
+            nodes.push(Node {
+                parcels: Vec::new(),
+                area_m2: 0.0,
+                mass_m2: 0.0,
+                centroid: Coord::default(),
+                neighbours: Vec::new(),
+            });
+            unit_node.push((key.0 == 1).then_some(key.1));
+            (nodes.len() - 1) as u32
+        });
+        let node = &mut nodes[idx as usize];
+        node.parcels.push(p);
+        let a = areas[p as usize];
+        node.centroid.x += centroids[p as usize].x * a;
+        node.centroid.y += centroids[p as usize].y * a;
+        node.area_m2 += a;
+        if eligible[p as usize] {
+            node.mass_m2 += a;
+        }
+    }
+    let parcel_node = |p: u32| -> u32 {
+        let key = match units.unit_of[p as usize] {
+            Some(u) => (1u8, u),
+            None => (0u8, p),
+        };
+        node_of[&key]
+    };
+    for node in nodes.iter_mut().filter(|n| n.area_m2 > 0.0) {
+        node.centroid.x /= node.area_m2;
+        node.centroid.y /= node.area_m2;
+    }
+    let neighbour_lists: Vec<Vec<u32>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let mut nb: Vec<u32> = node
+                .parcels
+                .iter()
+                .flat_map(|&p| graph.neighbours(p as usize).iter().copied())
+                .map(parcel_node)
+                .filter(|&m| m as usize != i)
+                .collect();
+            nb.sort_unstable();
+            nb.dedup();
+            nb
+        })
+        .collect();
+    for (node, nb) in nodes.iter_mut().zip(neighbour_lists) {
+        node.neighbours = nb;
+    }
+    let excluded_node: Vec<bool> = nodes
+        .iter()
+        .map(|n| n.parcels.iter().any(|&p| input.excluded[p as usize]))
+        .collect();
+    let town_mass: f64 = nodes.iter().map(|n| n.mass_m2).sum();
+    let town_area: f64 = nodes.iter().map(|n| n.area_m2).sum();
+
+    // Large circles on low-efficiency land.
+    let large_level = Level {
+        min_m2: opts.large_min_km2 * 1e6,
+        max_m2: opts.large_max_km2 * 1e6,
+        pull: 2.0,
+    };
+    let mut allowed: Vec<bool> = excluded_node.iter().map(|e| !e).collect();
+    let mut large: Vec<circles::Region> = Vec::new();
+    while large.len() < opts.large_per_town && town_mass > 0.0 {
+        let Some(region) = circles::grow(&nodes, &allowed, &large_level, geoms, opts.circle_gap)
+        else {
+            break;
+        };
+        // A further large circle must hold a real part of the town's low land, more
+        // densely than the town does (covering the town is not a delineation).
+        let town_share = town_mass / town_area.max(1.0);
+        let share = region.mass_m2 / region.area_m2.max(1.0);
+        if !large.is_empty() && (region.mass_m2 < 0.1 * town_mass || share < 1.2 * town_share) {
+            break;
+        }
+        for &nd in &region.nodes {
+            allowed[nd as usize] = false;
+        }
+        large.push(region);
+    }
+
+    // Middle circles on renewal units, inside each large circle.
+    let mut middle = Vec::new();
+    let middle_level = Level {
+        min_m2: opts.middle_min_km2 * 1e6,
+        max_m2: opts.middle_max_km2 * 1e6,
+        pull: 4.0,
+    };
+    let unit_nodes: Vec<Node> = nodes
+        .iter()
+        .zip(&unit_node)
+        .map(|(n, u)| Node {
+            mass_m2: if u.is_some() { n.area_m2 } else { 0.0 },
+            ..n.clone()
+        })
+        .collect();
+    for (li, region) in large.iter().enumerate() {
+        let mut inside = vec![false; nodes.len()];
+        for &nd in &region.nodes {
+            inside[nd as usize] = !excluded_node[nd as usize];
+        }
+        let unit_mass: f64 = region
+            .nodes
+            .iter()
+            .map(|&nd| unit_nodes[nd as usize].mass_m2)
+            .sum();
+        let mut count = 0;
+        while count < opts.middle_per_large && unit_mass > 0.0 {
+            let Some(m) =
+                circles::grow(&unit_nodes, &inside, &middle_level, geoms, opts.circle_gap)
+            else {
+                break;
+            };
+            if m.mass_m2 <= 0.0
+                || (count > 0 && (m.mass_m2 < 0.1 * unit_mass || !m.note.is_empty()))
+            {
+                break;
+            }
+            for &nd in &m.nodes {
+                inside[nd as usize] = false;
+            }
+            middle.push((m, li));
+            count += 1;
+        }
+    }
+
+    let drawn = |r: &circles::Region| {
+        let mut parcels: Vec<u32> = r
+            .nodes
+            .iter()
+            .flat_map(|&nd| nodes[nd as usize].parcels.iter().copied())
+            .collect();
+        parcels.sort_unstable();
+        Drawn {
+            parcels,
+            area_m2: r.outline_m2,
+            outline: r.outline.clone(),
+            note: r.note.clone(),
+        }
+    };
+    let small = units
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.town == t)
+        .map(|(ui, u)| {
+            let member_geoms: Vec<&MultiPolygon<f64>> =
+                u.members.iter().map(|&p| geoms[p as usize]).collect();
+            let note = if units.oversize.contains(&(ui as u32)) {
+                format!(
+                    "{:.0} mu: one parcel alone exceeds {:.0} mu (parcels are never cut)",
+                    m2_to_mu(u.area_m2),
+                    opts.unit.max_mu
+                )
+            } else {
+                String::new()
+            };
+            Drawn {
+                parcels: u.members.clone(),
+                outline: outline::outline(&member_geoms, opts.gap),
+                area_m2: u.area_m2,
+                note,
+            }
+        })
+        .collect();
+    TownZones {
+        large: large.iter().map(drawn).collect(),
+        middle: middle.iter().map(|(m, li)| (drawn(m), *li)).collect(),
+        small,
+    }
+}
+
+fn make_zone(
+    id: String,
+    town: &str,
+    level: ZoneLevel,
+    d: &Drawn,
+    input: &ZoneInput,
+    parent_id: Option<String>,
+) -> Zone {
+    let member_area: f64 = d
+        .parcels
+        .iter()
+        .map(|&p| input.parcels[p as usize].area_m2)
+        .sum();
+    let low_area: f64 = d
+        .parcels
+        .iter()
+        .filter(|&&p| input.low[p as usize])
+        .map(|&p| input.parcels[p as usize].area_m2)
+        .sum();
+    let mut by_type: std::collections::BTreeMap<LandClass, f64> = Default::default();
+    for &p in &d.parcels {
+        if let Some(t) = input.ltype[p as usize] {
+            *by_type.entry(t).or_default() += input.parcels[p as usize].area_m2;
+        }
+    }
+    let dom_type = by_type
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(t, _)| *t);
+    Zone {
+        id,
+        town: town.to_string(),
+        level,
+        parcels: d.parcels.clone(),
+        compact: outline::polsby_popper(&d.outline),
+        outline: d.outline.clone(),
+        area_m2: if level == ZoneLevel::Small {
+            d.area_m2
+        } else {
+            d.outline.unsigned_area()
+        },
+        low_share: if member_area > 0.0 {
+            low_area / member_area
+        } else {
+            0.0
+        },
+        dom_type,
+        parent_id,
+        note: d.note.clone(),
+        program: false,
+        rank: None,
+    }
+}

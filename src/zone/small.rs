@@ -1,0 +1,789 @@
+//! Small circles (小圈, 改造单元): renewal units of at most 300 mu built from contiguous
+//! low-efficiency parcels that no constraint excludes (`SPEC.md` §4).
+//!
+//! # How
+//!
+//! 1. **Groups**: connected components of the eligible parcels in the neighbour graph
+//!    ([`super::graph`], which already respects towns and barriers).
+//! 2. A group of at most `max_mu` is one unit when it reaches `min_mu`; below, all its
+//!    parcels are scattered low-efficiency land (零星低效用地).
+//! 3. A larger group is split, without cutting parcels, by **seeded region growing** aimed
+//!    at balanced units: with `k = ⌈area ÷ max⌉`, the target is `area ÷ k`. The seed is the
+//!    unassigned parcel farthest from the group's (area-weighted) centroid, so units peel
+//!    off the group's rim inwards; the unit then grows best-first — always the frontier
+//!    parcel whose centroid is nearest the unit's current centroid (compact) among those
+//!    that keep it ≤ `max_mu` — until adding the next one would take it farther past the
+//!    target than stopping leaves it short, or nothing fits. Repeat until every parcel is
+//!    assigned. A seed parcel larger than `max_mu` alone is its own unit, reported in
+//!    [`Units::oversize`] (parcels are never cut).
+//! 4. **Clean-up**: a unit below `min_mu` (a pocket left between units) merges into the
+//!    adjacent unit with the nearest centroid whose sum stays ≤ `max_mu`, smallest units
+//!    first, until nothing changes; one that cannot merge stays apart and, being below the
+//!    minimum, its parcels are reported as scattered.
+//! 5. Optionally (**absorb enclaves**), a non-eligible parcel all of whose neighbours (at
+//!    least one) lie in one unit joins it when the unit stays ≤ `max_mu`, in parcel order,
+//!    repeated until nothing changes (enclaves of enclaves); reported in [`Units::absorbed`].
+//!    Excluded land should never be absorbed: [`small_circles_guarded`] takes the parcels
+//!    that may be.
+//!
+//! Every unit is connected in the graph (it grows along edges and merges only with an
+//! adjacent unit) and lies in one town. Sizes compare with a relative tolerance of 1e-9
+//! (a unit of exactly 300 mu fits whatever the summation order).
+//!
+//! Cost: components are linear; growing scans the unit's frontier at each step, so a
+//! group costs about (parcels × frontier of a unit), near-linear for parcels of realistic
+//! size. Groups are split in parallel and collected in order; ties are broken by parcel
+//! index and nothing depends on hash or thread order, so the result is the same whatever
+//! the number of threads.
+
+use super::graph::{components, Graph};
+use crate::model::M2_PER_MU;
+use geo::Coord;
+use rayon::prelude::*;
+
+/// Relative tolerance of size comparisons.
+const REL_TOL: f64 = 1e-9;
+
+const NONE: u32 = u32::MAX;
+
+/// Options of [`small_circles`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitOptions {
+    /// Largest unit, mu (policy: 300).
+    pub max_mu: f64,
+    /// Smallest unit, mu; smaller groups are scattered land (default 15).
+    pub min_mu: f64,
+    /// Absorb non-eligible enclaves wholly surrounded by one unit (default off).
+    pub absorb_enclaves: bool,
+}
+
+impl Default for UnitOptions {
+    fn default() -> Self {
+        UnitOptions {
+            max_mu: 300.0,
+            min_mu: 15.0,
+            absorb_enclaves: false,
+        }
+    }
+}
+
+/// One renewal unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// Parcel indexes, ascending.
+    pub members: Vec<u32>,
+    /// Σ member parcel areas, m² (the unit's 用地面积).
+    pub area_m2: f64,
+    pub town: u32,
+}
+
+/// The small circles of a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Units {
+    /// Ordered by town, then by smallest member.
+    pub units: Vec<Unit>,
+    /// Per parcel: its unit (index into `units`).
+    pub unit_of: Vec<Option<u32>>,
+    /// Eligible parcels in no unit, ascending: groups (or pockets of a split group that
+    /// could not merge) below `min_mu` — 零星低效用地.
+    pub scattered: Vec<u32>,
+    /// Non-eligible enclave parcels absorbed into units, ascending.
+    pub absorbed: Vec<u32>,
+    /// Units (indexes into `units`, ascending) above `max_mu` because one parcel alone
+    /// exceeds it.
+    pub oversize: Vec<u32>,
+}
+
+/// Delineates the small circles. `areas` (m²), `centroids`, `eligible` (low-efficiency and
+/// not excluded) and `towns` are parallel to the graph's nodes. See the module docs.
+/// With `absorb_enclaves`, any non-eligible parcel may be absorbed; see
+/// [`small_circles_guarded`] to keep excluded land out.
+///
+/// # Panics
+/// When a slice is not parallel to the graph's nodes.
+pub fn small_circles(
+    graph: &Graph,
+    areas: &[f64],
+    centroids: &[Coord<f64>],
+    eligible: &[bool],
+    towns: &[u32],
+    opts: &UnitOptions,
+) -> Units {
+    small_circles_guarded(graph, areas, centroids, eligible, None, towns, opts)
+}
+
+/// [`small_circles`] where only parcels with `absorbable[i]` (e.g. not excluded by a
+/// constraint) may be absorbed as enclaves; `None`: every non-eligible parcel may.
+///
+/// # Panics
+/// When a slice is not parallel to the graph's nodes.
+pub fn small_circles_guarded(
+    graph: &Graph,
+    areas: &[f64],
+    centroids: &[Coord<f64>],
+    eligible: &[bool],
+    absorbable: Option<&[bool]>,
+    towns: &[u32],
+    opts: &UnitOptions,
+) -> Units {
+    let n = graph.len();
+    assert!(
+        areas.len() == n
+            && centroids.len() == n
+            && eligible.len() == n
+            && towns.len() == n
+            && absorbable.is_none_or(|a| a.len() == n),
+        "small_circles: every slice must be parallel to the graph's nodes"
+    );
+    let max_m2 = opts.max_mu * M2_PER_MU;
+    let min_m2 = opts.min_mu * M2_PER_MU;
+    let ctx = Ctx {
+        graph,
+        areas,
+        centroids,
+        eligible,
+        max_m2,
+        min_m2,
+    };
+    let groups = components(graph, eligible);
+    let outs: Vec<GroupOut> = groups.par_iter().map(|g| ctx.group(g)).collect();
+
+    let mut units: Vec<(Unit, bool)> = Vec::new();
+    let mut scattered = Vec::new();
+    for out in outs {
+        for (members, oversize) in out.units {
+            let area_m2 = members.iter().map(|&p| areas[p as usize]).sum();
+            let town = towns[members[0] as usize];
+            units.push((
+                Unit {
+                    members,
+                    area_m2,
+                    town,
+                },
+                oversize,
+            ));
+        }
+        scattered.extend(out.scattered);
+    }
+    scattered.sort_unstable();
+    units.sort_by_key(|(u, _)| (u.town, u.members[0]));
+    let oversize: Vec<u32> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, o))| *o)
+        .map(|(k, _)| k as u32)
+        .collect();
+    let mut units: Vec<Unit> = units.into_iter().map(|(u, _)| u).collect();
+    let mut unit_of = vec![None; n];
+    for (k, u) in units.iter().enumerate() {
+        for &p in &u.members {
+            unit_of[p as usize] = Some(k as u32);
+        }
+    }
+
+    let mut absorbed = Vec::new();
+    if opts.absorb_enclaves {
+        let mut touched = vec![false; units.len()];
+        loop {
+            let mut changed = false;
+            for p in 0..n {
+                if eligible[p]
+                    || unit_of[p].is_some()
+                    || absorbable.is_some_and(|a| !a[p])
+                    || graph.neighbours(p).is_empty()
+                {
+                    continue;
+                }
+                let nb = graph.neighbours(p);
+                let Some(u) = unit_of[nb[0] as usize] else {
+                    continue;
+                };
+                if nb.iter().any(|&q| unit_of[q as usize] != Some(u)) {
+                    continue;
+                }
+                let unit = &mut units[u as usize];
+                if !fits(unit.area_m2 + areas[p], max_m2) {
+                    continue;
+                }
+                unit.members.push(p as u32);
+                unit.area_m2 += areas[p];
+                unit_of[p] = Some(u);
+                touched[u as usize] = true;
+                absorbed.push(p as u32);
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
+        absorbed.sort_unstable();
+        for (unit, _) in units.iter_mut().zip(&touched).filter(|(_, t)| **t) {
+            unit.members.sort_unstable();
+            unit.area_m2 = unit.members.iter().map(|&p| areas[p as usize]).sum();
+        }
+    }
+
+    Units {
+        units,
+        unit_of,
+        scattered,
+        absorbed,
+        oversize,
+    }
+}
+
+/// Whether an area fits under a maximum (with the relative tolerance).
+fn fits(area: f64, max: f64) -> bool {
+    area <= max * (1.0 + REL_TOL)
+}
+
+/// Whether an area reaches a minimum (with the relative tolerance).
+fn reaches(area: f64, min: f64) -> bool {
+    area >= min * (1.0 - REL_TOL)
+}
+
+struct Ctx<'a> {
+    graph: &'a Graph,
+    areas: &'a [f64],
+    centroids: &'a [Coord<f64>],
+    eligible: &'a [bool],
+    max_m2: f64,
+    min_m2: f64,
+}
+
+/// What one group gives: units (global members ascending, oversize flag) and scattered
+/// parcels.
+#[derive(Default)]
+struct GroupOut {
+    units: Vec<(Vec<u32>, bool)>,
+    scattered: Vec<u32>,
+}
+
+/// A unit while it grows, over local indexes.
+struct Growing {
+    members: Vec<u32>,
+    area: f64,
+    /// Σ area × centroid, relative to the group's centroid.
+    sx: f64,
+    sy: f64,
+    oversize: bool,
+    alive: bool,
+}
+
+impl Growing {
+    fn centre(&self) -> Coord<f64> {
+        if self.area > 0.0 {
+            Coord {
+                x: self.sx / self.area,
+                y: self.sy / self.area,
+            }
+        } else {
+            Coord { x: 0.0, y: 0.0 }
+        }
+    }
+}
+
+fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let (dx, dy) = (a.x - b.x, a.y - b.y);
+    dx * dx + dy * dy
+}
+
+impl Ctx<'_> {
+    fn group(&self, members: &[u32]) -> GroupOut {
+        let area_of = |k: usize| self.areas[members[k] as usize];
+        let total: f64 = (0..members.len()).map(area_of).sum();
+        let mut out = GroupOut::default();
+        if fits(total, self.max_m2) {
+            if reaches(total, self.min_m2) {
+                out.units.push((members.to_vec(), false));
+            } else {
+                out.scattered.extend_from_slice(members);
+            }
+            return out;
+        }
+        let n = members.len();
+        // Local adjacency (CSR): eligible neighbours are all in this group.
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut adj: Vec<u32> = Vec::new();
+        offsets.push(0);
+        for &p in members {
+            for &q in self.graph.neighbours(p as usize) {
+                if self.eligible[q as usize] {
+                    let k = members
+                        .binary_search(&q)
+                        .expect("a component holds its neighbours");
+                    adj.push(k as u32);
+                }
+            }
+            offsets.push(adj.len());
+        }
+        let nbrs = |k: usize| &adj[offsets[k]..offsets[k + 1]];
+        // Centroids relative to the group's area-weighted centroid.
+        let (mut gx, mut gy) = (0.0, 0.0);
+        for (k, &p) in members.iter().enumerate() {
+            let c = self.centroids[p as usize];
+            gx += c.x * area_of(k);
+            gy += c.y * area_of(k);
+        }
+        let g = Coord {
+            x: gx / total,
+            y: gy / total,
+        };
+        let cen: Vec<Coord<f64>> = members
+            .iter()
+            .map(|&p| self.centroids[p as usize] - g)
+            .collect();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let zero = Coord { x: 0.0, y: 0.0 };
+        order.sort_by(|&a, &b| {
+            dist2(cen[b as usize], zero)
+                .total_cmp(&dist2(cen[a as usize], zero))
+                .then(a.cmp(&b))
+        });
+        let k_units = (total / self.max_m2).ceil().max(1.0);
+        let target = total / k_units;
+
+        let mut unit_of = vec![NONE; n];
+        let mut units: Vec<Growing> = Vec::new();
+        let mut frontier: Vec<u32> = Vec::new();
+        let mut mark = vec![NONE; n];
+        for &seed in &order {
+            let seed = seed as usize;
+            if unit_of[seed] != NONE {
+                continue;
+            }
+            let u = units.len() as u32;
+            let a = area_of(seed);
+            let mut unit = Growing {
+                members: vec![seed as u32],
+                area: a,
+                sx: cen[seed].x * a,
+                sy: cen[seed].y * a,
+                oversize: !fits(a, self.max_m2),
+                alive: true,
+            };
+            unit_of[seed] = u;
+            if unit.oversize {
+                units.push(unit);
+                continue;
+            }
+            frontier.clear();
+            let push_nbrs = |k: usize, frontier: &mut Vec<u32>, mark: &mut [u32], uo: &[u32]| {
+                for &j in nbrs(k) {
+                    if uo[j as usize] == NONE && mark[j as usize] != u {
+                        mark[j as usize] = u;
+                        frontier.push(j);
+                    }
+                }
+            };
+            mark[seed] = u;
+            push_nbrs(seed, &mut frontier, &mut mark, &unit_of);
+            loop {
+                // Parcels that no longer fit never will: the unit only grows.
+                let area = unit.area;
+                frontier.retain(|&j| fits(area + area_of(j as usize), self.max_m2));
+                let c = unit.centre();
+                let best = frontier
+                    .iter()
+                    .enumerate()
+                    .min_by(|(_, &x), (_, &y)| {
+                        dist2(cen[x as usize], c)
+                            .total_cmp(&dist2(cen[y as usize], c))
+                            .then(x.cmp(&y))
+                    })
+                    .map(|(pos, &j)| (pos, j as usize));
+                let Some((pos, j)) = best else { break };
+                let a = area_of(j);
+                if unit.area + a > target && unit.area + a - target > target - unit.area {
+                    break;
+                }
+                frontier.swap_remove(pos);
+                unit.members.push(j as u32);
+                unit.area += a;
+                unit.sx += cen[j].x * a;
+                unit.sy += cen[j].y * a;
+                unit_of[j] = u;
+                push_nbrs(j, &mut frontier, &mut mark, &unit_of);
+            }
+            units.push(unit);
+        }
+
+        // Clean-up: pockets below the minimum merge into an adjacent unit when they fit.
+        loop {
+            let mut small: Vec<u32> = (0..units.len() as u32)
+                .filter(|&u| {
+                    let x = &units[u as usize];
+                    x.alive && !x.oversize && !reaches(x.area, self.min_m2)
+                })
+                .collect();
+            small.sort_by(|&a, &b| {
+                units[a as usize]
+                    .area
+                    .total_cmp(&units[b as usize].area)
+                    .then(a.cmp(&b))
+            });
+            let mut changed = false;
+            for u in small {
+                let x = &units[u as usize];
+                if !x.alive || reaches(x.area, self.min_m2) {
+                    continue;
+                }
+                let mut adjacent: Vec<u32> = x
+                    .members
+                    .iter()
+                    .flat_map(|&k| nbrs(k as usize).iter().map(|&j| unit_of[j as usize]))
+                    .filter(|&v| v != u)
+                    .collect();
+                adjacent.sort_unstable();
+                adjacent.dedup();
+                let c = x.centre();
+                let best = adjacent
+                    .into_iter()
+                    .filter(|&v| {
+                        let y = &units[v as usize];
+                        !y.oversize && fits(x.area + y.area, self.max_m2)
+                    })
+                    .min_by(|&a, &b| {
+                        dist2(units[a as usize].centre(), c)
+                            .total_cmp(&dist2(units[b as usize].centre(), c))
+                            .then(a.cmp(&b))
+                    });
+                let Some(v) = best else { continue };
+                let moved = std::mem::take(&mut units[u as usize].members);
+                let (area, sx, sy) = {
+                    let x = &mut units[u as usize];
+                    x.alive = false;
+                    (x.area, x.sx, x.sy)
+                };
+                for &k in &moved {
+                    unit_of[k as usize] = v;
+                }
+                let y = &mut units[v as usize];
+                y.members.extend(moved);
+                y.area += area;
+                y.sx += sx;
+                y.sy += sy;
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
+
+        for unit in units.into_iter().filter(|u| u.alive) {
+            let mut global: Vec<u32> = unit.members.iter().map(|&k| members[k as usize]).collect();
+            global.sort_unstable();
+            if unit.oversize || reaches(unit.area, self.min_m2) {
+                out.units.push((global, unit.oversize));
+            } else {
+                out.scattered.extend(global);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::m2_to_mu;
+    use crate::zone::graph::{neighbour_graph, NeighbourOptions};
+    use geo::{polygon, Centroid, MultiPolygon};
+
+    fn sq(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![polygon![
+            (x: x, y: y),
+            (x: x + size, y: y),
+            (x: x + size, y: y + size),
+            (x: x, y: y + size)
+        ]])
+    }
+
+    /// Side of a square of `mu` mu.
+    fn side(mu: f64) -> f64 {
+        (mu * M2_PER_MU).sqrt()
+    }
+
+    struct Case {
+        parcels: Vec<MultiPolygon<f64>>,
+        towns: Vec<u32>,
+        graph: Graph,
+        areas: Vec<f64>,
+        centroids: Vec<Coord<f64>>,
+    }
+
+    fn case(parcels: Vec<MultiPolygon<f64>>, towns: Vec<u32>) -> Case {
+        use geo::Area;
+        let refs: Vec<&MultiPolygon<f64>> = parcels.iter().collect();
+        let graph = neighbour_graph(
+            &refs,
+            &NeighbourOptions {
+                towns: &towns,
+                ..Default::default()
+            },
+        );
+        let areas = parcels.iter().map(|p| p.unsigned_area()).collect();
+        let centroids = parcels.iter().map(|p| p.centroid().unwrap().0).collect();
+        Case {
+            parcels,
+            towns,
+            graph,
+            areas,
+            centroids,
+        }
+    }
+
+    impl Case {
+        fn run(&self, eligible: &[bool], opts: &UnitOptions) -> Units {
+            let u = small_circles(
+                &self.graph,
+                &self.areas,
+                &self.centroids,
+                eligible,
+                &self.towns,
+                opts,
+            );
+            check(self, eligible, opts, &u);
+            u
+        }
+    }
+
+    /// The invariants every result must meet.
+    fn check(c: &Case, eligible: &[bool], opts: &UnitOptions, u: &Units) {
+        let n = c.parcels.len();
+        let mut seen = vec![0u32; n];
+        for (k, unit) in u.units.iter().enumerate() {
+            assert!(unit.members.windows(2).all(|w| w[0] < w[1]));
+            let area: f64 = unit.members.iter().map(|&p| c.areas[p as usize]).sum();
+            assert!((area - unit.area_m2).abs() <= 1e-9 * area);
+            let over = u.oversize.contains(&(k as u32));
+            if over {
+                assert!(unit
+                    .members
+                    .iter()
+                    .any(|&p| !fits(c.areas[p as usize], opts.max_mu * M2_PER_MU)));
+            } else {
+                assert!(
+                    m2_to_mu(unit.area_m2) <= opts.max_mu + 1e-6,
+                    "{}",
+                    m2_to_mu(unit.area_m2)
+                );
+                assert!(m2_to_mu(unit.area_m2) >= opts.min_mu - 1e-6);
+            }
+            for &p in &unit.members {
+                seen[p as usize] += 1;
+                assert_eq!(u.unit_of[p as usize], Some(k as u32));
+                assert_eq!(c.towns[p as usize], unit.town);
+                assert!(eligible[p as usize] || u.absorbed.contains(&p));
+            }
+            // Connected in the graph.
+            let include: Vec<bool> = (0..n)
+                .map(|p| unit.members.binary_search(&(p as u32)).is_ok())
+                .collect();
+            assert_eq!(
+                components(&c.graph, &include).len(),
+                1,
+                "unit {k} is not connected"
+            );
+        }
+        for &p in &u.scattered {
+            seen[p as usize] += 1;
+            assert!(eligible[p as usize]);
+            assert_eq!(u.unit_of[p as usize], None);
+        }
+        for p in 0..n {
+            if eligible[p] {
+                assert_eq!(seen[p], 1, "parcel {p}");
+            }
+        }
+        let keys: Vec<(u32, u32)> = u.units.iter().map(|x| (x.town, x.members[0])).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_group_of_1000_mu_splits_into_units_of_at_most_300() {
+        // 10 × 10 touching squares of 10 mu.
+        let s = side(10.0);
+        let parcels: Vec<_> = (0..100)
+            .map(|i| sq((i % 10) as f64 * s, (i / 10) as f64 * s, s))
+            .collect();
+        let c = case(parcels, vec![0; 100]);
+        let eligible = vec![true; 100];
+        let u = c.run(&eligible, &UnitOptions::default());
+        assert!(u.scattered.is_empty() && u.oversize.is_empty());
+        assert_eq!(
+            u.units.len(),
+            4,
+            "{:?}",
+            u.units
+                .iter()
+                .map(|x| m2_to_mu(x.area_m2))
+                .collect::<Vec<_>>()
+        );
+        let covered: usize = u.units.iter().map(|x| x.members.len()).sum();
+        assert_eq!(covered, 100);
+        // Balanced: 250 mu each.
+        for unit in &u.units {
+            assert!((m2_to_mu(unit.area_m2) - 250.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn a_row_of_310_mu_splits_without_scattering() {
+        let s = side(10.0);
+        let parcels: Vec<_> = (0..31).map(|i| sq(i as f64 * s, 0.0, s)).collect();
+        let c = case(parcels, vec![0; 31]);
+        let u = c.run(&[true; 31], &UnitOptions::default());
+        assert_eq!(u.units.len(), 2);
+        assert!(u.scattered.is_empty());
+    }
+
+    #[test]
+    fn small_groups_are_scattered() {
+        // A lone 10 mu square, a touching pair (20 mu), and a 14.9 mu square far away.
+        let s = side(10.0);
+        let parcels = vec![
+            sq(0.0, 0.0, s),
+            sq(1000.0, 0.0, s),
+            sq(1000.0 + s, 0.0, s),
+            sq(3000.0, 0.0, side(14.9)),
+            sq(5000.0, 0.0, side(15.0)),
+        ];
+        let c = case(parcels, vec![0; 5]);
+        let u = c.run(&[true; 5], &UnitOptions::default());
+        assert_eq!(u.scattered, vec![0, 3]);
+        assert_eq!(u.units.len(), 2);
+        assert_eq!(u.units[0].members, vec![1, 2]);
+        assert_eq!(u.units[1].members, vec![4], "exactly 15 mu is a unit");
+    }
+
+    #[test]
+    fn a_parcel_above_the_maximum_is_its_own_oversize_unit() {
+        let s = side(10.0);
+        let big = side(400.0);
+        let parcels = vec![sq(0.0, 0.0, big), sq(big, 0.0, s), sq(big, s, s)];
+        let c = case(parcels, vec![0; 3]);
+        let u = c.run(&[true; 3], &UnitOptions::default());
+        assert_eq!(u.units.len(), 2);
+        assert_eq!(u.units[0].members, vec![0]);
+        assert_eq!(u.oversize, vec![0]);
+        assert_eq!(u.units[1].members, vec![1, 2]);
+    }
+
+    #[test]
+    fn enclaves_absorbed_only_when_asked_and_when_they_fit() {
+        // 3 × 3 squares of 10 mu; the centre is not eligible.
+        let s = side(10.0);
+        let parcels: Vec<_> = (0..9)
+            .map(|i| sq((i % 3) as f64 * s, (i / 3) as f64 * s, s))
+            .collect();
+        let c = case(parcels, vec![0; 9]);
+        let mut eligible = vec![true; 9];
+        eligible[4] = false;
+        let off = c.run(&eligible, &UnitOptions::default());
+        assert!(off.absorbed.is_empty());
+        assert_eq!(off.unit_of[4], None);
+        let on_opts = UnitOptions {
+            absorb_enclaves: true,
+            ..Default::default()
+        };
+        let on = c.run(&eligible, &on_opts);
+        assert_eq!(on.absorbed, vec![4]);
+        assert_eq!(on.units.len(), 1);
+        assert_eq!(on.units[0].members, (0..9).collect::<Vec<u32>>());
+        assert!((m2_to_mu(on.units[0].area_m2) - 90.0).abs() < 1e-6);
+        // Not when the unit would exceed the maximum.
+        let tight = UnitOptions {
+            max_mu: 85.0,
+            absorb_enclaves: true,
+            ..Default::default()
+        };
+        assert!(c.run(&eligible, &tight).absorbed.is_empty());
+        // Not when the guard says the parcel is excluded land.
+        let guarded = small_circles_guarded(
+            &c.graph,
+            &c.areas,
+            &c.centroids,
+            &eligible,
+            Some(&[true, true, true, true, false, true, true, true, true]),
+            &c.towns,
+            &on_opts,
+        );
+        assert!(guarded.absorbed.is_empty());
+        // Not when it also touches a parcel outside the unit: the 3 × 3 block with its
+        // centre and a corner not eligible.
+        eligible[8] = false;
+        assert!(c.run(&eligible, &on_opts).absorbed.is_empty());
+    }
+
+    #[test]
+    fn towns_split_groups() {
+        let s = side(10.0);
+        let parcels: Vec<_> = (0..4).map(|i| sq(i as f64 * s, 0.0, s)).collect();
+        let c = case(parcels, vec![1, 1, 0, 0]);
+        let u = c.run(&[true; 4], &UnitOptions::default());
+        assert_eq!(u.units.len(), 2);
+        assert_eq!(
+            (u.units[0].town, u.units[0].members.clone()),
+            (0, vec![2, 3])
+        );
+        assert_eq!(
+            (u.units[1].town, u.units[1].members.clone()),
+            (1, vec![0, 1])
+        );
+    }
+
+    /// A jittered grid of squares of varied size with roads, in two towns, and a mixed
+    /// eligibility pattern.
+    fn random_case(n: usize) -> (Case, Vec<bool>) {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut parcels = Vec::new();
+        let mut towns = Vec::new();
+        let mut eligible = Vec::new();
+        for i in 0..n {
+            for j in 0..n {
+                let road = |k: usize| (k / 5) as f64 * 20.0;
+                let cell = 90.0;
+                let s = cell - rnd() * 20.0;
+                parcels.push(sq(i as f64 * cell + road(i), j as f64 * cell + road(j), s));
+                towns.push(u32::from(i >= n / 2));
+                // Eligibility in blobs: a smooth pattern plus noise.
+                let blob = ((i / 7 + j / 6) % 3 != 0) as u8 as f64;
+                eligible.push(blob * 0.85 + rnd() * 0.3 > 0.6);
+            }
+        }
+        (case(parcels, towns), eligible)
+    }
+
+    #[test]
+    fn one_thread_and_many_agree_and_invariants_hold() {
+        let (c, eligible) = random_case(50);
+        let opts = UnitOptions {
+            absorb_enclaves: true,
+            ..Default::default()
+        };
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| c.run(&eligible, &opts))
+        };
+        let one = run(1);
+        let many = run(4);
+        assert_eq!(one, many);
+        assert!(one.units.len() > 10);
+        assert!(one.units.iter().any(|u| m2_to_mu(u.area_m2) > 200.0));
+        let groups = components(&c.graph, &eligible);
+        assert!(groups.iter().any(|g| {
+            let a: f64 = g.iter().map(|&p| c.areas[p as usize]).sum();
+            m2_to_mu(a) > 300.0
+        }));
+    }
+}
