@@ -17,6 +17,7 @@ pub mod measure;
 pub mod model;
 pub mod run;
 pub mod score;
+pub mod spatial;
 pub mod synth;
 
 pub use error::{Error, Result};

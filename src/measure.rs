@@ -71,7 +71,7 @@ const CHUNK: usize = 256;
 /// (small in unit tests, so that they exercise the split index).
 const MIN_PER_TREE: usize = if cfg!(test) { 256 } else { 1 << 16 };
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+use crate::spatial::{build_trees, Entry};
 
 /// Options of the measure stage.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -182,7 +182,7 @@ pub fn measure(parcels: &[Parcel], buildings: &[Building], opts: &MeasureOptions
         })
         .collect();
     let parts = rayon::current_num_threads().min(entries.len() / MIN_PER_TREE);
-    let trees = build_trees(entries, parts, 0);
+    let trees = build_trees(entries, parts);
     let ctx = Ctx {
         trees: &trees,
         buildings,
@@ -274,30 +274,6 @@ pub fn heights_from_layer(
             })
             .collect(),
     )
-}
-
-/// Bulk-loads `parts` R-trees over spatial halves (split at the median centre, x and y in
-/// turn), in parallel. Each building is in exactly one tree, so the union of the trees'
-/// answers is the one tree's answer, whatever `parts` (and so the thread count) is.
-fn build_trees(mut entries: Vec<Entry>, parts: usize, depth: usize) -> Vec<RTree<Entry>> {
-    if parts <= 1 || entries.len() < 2 {
-        return vec![RTree::bulk_load(entries)];
-    }
-    let left_parts = parts / 2;
-    let mid = entries.len() * left_parts / parts;
-    let axis = depth % 2;
-    let centre = |e: &Entry| {
-        let env = e.geom();
-        env.lower()[axis] + env.upper()[axis]
-    };
-    entries.select_nth_unstable_by(mid, |a, b| centre(a).total_cmp(&centre(b)));
-    let right = entries.split_off(mid);
-    let (mut a, b) = rayon::join(
-        || build_trees(entries, left_parts, depth + 1),
-        || build_trees(right, parts - left_parts, depth + 1),
-    );
-    a.extend(b);
-    a
 }
 
 /// Whether an intersection area is a real share of the building (not a boundary touch).

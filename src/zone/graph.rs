@@ -61,7 +61,7 @@ const CHUNK: usize = 512;
 /// Fewest parcels per R-tree when the index is built as several trees in parallel.
 const MIN_PER_TREE: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+use crate::spatial::{build_trees, Entry};
 
 /// Symmetric neighbour graph in CSR form: the neighbours of `i` are
 /// `targets[offsets[i]..offsets[i + 1]]`, ascending, with no self loops.
@@ -172,7 +172,7 @@ pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) 
         })
         .collect();
     let parts = rayon::current_num_threads().min(entries.len() / MIN_PER_TREE);
-    let trees = build_trees(entries, parts, 0);
+    let trees = build_trees(entries, parts);
     let barriers = BarrierIndex::new(opts.barriers);
     let ctx = Ctx {
         parcels,
@@ -230,29 +230,6 @@ pub fn components(graph: &Graph, include: &[bool]) -> Vec<Vec<u32>> {
         out.push(comp);
     }
     out
-}
-
-/// Bulk-loads `parts` R-trees over spatial halves, in parallel (see
-/// [`crate::measure`]): every parcel is in exactly one tree.
-fn build_trees(mut entries: Vec<Entry>, parts: usize, depth: usize) -> Vec<RTree<Entry>> {
-    if parts <= 1 || entries.len() < 2 {
-        return vec![RTree::bulk_load(entries)];
-    }
-    let left_parts = parts / 2;
-    let mid = entries.len() * left_parts / parts;
-    let axis = depth % 2;
-    let centre = |e: &Entry| {
-        let env = e.geom();
-        env.lower()[axis] + env.upper()[axis]
-    };
-    entries.select_nth_unstable_by(mid, |a, b| centre(a).total_cmp(&centre(b)));
-    let right = entries.split_off(mid);
-    let (mut a, b) = rayon::join(
-        || build_trees(entries, left_parts, depth + 1),
-        || build_trees(right, parts - left_parts, depth + 1),
-    );
-    a.extend(b);
-    a
 }
 
 struct Ctx<'a> {
