@@ -11,7 +11,7 @@ use landsift::criteria;
 use landsift::crs::{self, CrsKind};
 use landsift::measure::{self, MeasureOptions};
 use landsift::model::CrsDecl;
-use landsift::score::{self, ParcelFacts};
+use landsift::score;
 use landsift::synth::{self, DistrictParams};
 
 fn sizes() -> Vec<usize> {
@@ -47,31 +47,14 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("measure", n), &n, |b, _| {
             b.iter(|| measure::measure(&parcels, &buildings, &MeasureOptions::default()))
         });
-        let m = measure::measure(&parcels, &buildings, &MeasureOptions::default());
-        let facts: Vec<ParcelFacts> = m
-            .per_parcel
-            .iter()
-            .map(|p| ParcelFacts {
-                far_m: Some(p.far),
-                cov_m: Some(p.coverage),
-                n_bldg: Some(p.n_bldg as f64),
-            })
-            .collect();
+        let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
         group.bench_with_input(BenchmarkId::new("score", n), &n, |b, _| {
             b.iter(|| score::score(&parcels, Some(&facts), settings.scheme, &criteria))
         });
         group.bench_with_input(BenchmarkId::new("measure+score", n), &n, |b, _| {
             b.iter(|| {
-                let m = measure::measure(&parcels, &buildings, &MeasureOptions::default());
-                let facts: Vec<ParcelFacts> = m
-                    .per_parcel
-                    .iter()
-                    .map(|p| ParcelFacts {
-                        far_m: Some(p.far),
-                        cov_m: Some(p.coverage),
-                        n_bldg: Some(p.n_bldg as f64),
-                    })
-                    .collect();
+                let facts =
+                    measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
                 score::score(&parcels, Some(&facts), settings.scheme, &criteria)
             })
         });

@@ -181,11 +181,7 @@ pub fn identify(decl: &CrsDecl, path: &Path) -> Result<SourceCrs> {
         definition,
         legacy_datum: legacy_datum(&name, &datum),
         name,
-        kind: if kind == CrsKind::Local {
-            CrsKind::Local
-        } else {
-            kind
-        },
+        kind,
     })
 }
 

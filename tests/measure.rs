@@ -13,26 +13,6 @@ use landsift::model::{Building, Parcel};
 use landsift::{crs, ingest};
 use std::collections::HashMap;
 
-/// The Seoul parcels with a `land_use` field derived from the 지목 letter of 지번.
-fn seoul_with_codes(dir: &std::path::Path) -> std::path::PathBuf {
-    let dst = dir.join("seoul.geojson");
-    ogr2ogr(
-        &dst,
-        &shared("seoul-songpa-parcels-buildings/parcels.geojson"),
-        &[
-            "-f",
-            "GeoJSON",
-            "-dialect",
-            "SQLite",
-            "-nln",
-            "parcels",
-            "-sql",
-            "SELECT *, CASE substr(\"지번\", -1) WHEN '대' THEN '0701' WHEN '도' THEN '1207' ELSE '1401' END AS land_use FROM parcels",
-        ],
-    );
-    dst
-}
-
 /// Per parcel, what GDAL says: footprint, floor area (plain and under the 8 m rule),
 /// buildings counted, of which without floors.
 #[derive(Default, Clone, Copy, Debug)]

@@ -7,27 +7,6 @@ use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::LayerAccess;
 use std::collections::HashMap;
 
-/// The Seoul parcels with a land-use code added from the lot's land category
-/// (대 building site → 0701, 도 road → 1207, others → 1401), as a test input.
-fn seoul_with_codes(dir: &std::path::Path) -> std::path::PathBuf {
-    let dst = dir.join("seoul.geojson");
-    ogr2ogr(
-        &dst,
-        &shared("seoul-songpa-parcels-buildings/parcels.geojson"),
-        &[
-            "-f",
-            "GeoJSON",
-            "-dialect",
-            "SQLite",
-            "-nln",
-            "parcels",
-            "-sql",
-            "SELECT *, CASE substr(\"지번\", -1) WHEN '대' THEN '0701' WHEN '도' THEN '1207' ELSE '1401' END AS land_use FROM parcels",
-        ],
-    );
-    dst
-}
-
 const SEOUL_CONFIG: &str =
     "[fields]\nparcel_id = \"고유번호\"\n[buildings]\nfloors = \"A32\"\nheight = \"A31\"\n";
 

@@ -8,7 +8,7 @@ use crate::criteria::Criteria;
 use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
 use crate::model::{FieldDef, FieldKind, Value};
-use crate::score::{self, ParcelFacts, ParcelScore};
+use crate::score::{self, ParcelScore};
 use crate::zone::{self, ZoneInput, Zones};
 
 /// What the analysis found, per parcel (parallel to the model's parcels).
@@ -58,16 +58,7 @@ pub(super) fn analyse(
     };
     timer.lap("measure");
 
-    let facts: Option<Vec<ParcelFacts>> = measured.as_ref().map(|m| {
-        m.per_parcel
-            .iter()
-            .map(|pm| ParcelFacts {
-                far_m: Some(pm.far),
-                cov_m: Some(pm.coverage),
-                n_bldg: Some(pm.n_bldg as f64),
-            })
-            .collect()
-    });
+    let facts = measured.as_ref().map(Measured::facts);
     let scores = score::score(parcels, facts.as_deref(), settings.scheme, criteria);
     timer.lap("score");
 

@@ -154,3 +154,24 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// The Seoul parcels with a land-use code added from the lot's land category
+/// (대 building site → 0701, 도 road → 1207, others → 1401), as a test input.
+pub fn seoul_with_codes(dir: &std::path::Path) -> std::path::PathBuf {
+    let dst = dir.join("seoul.geojson");
+    ogr2ogr(
+        &dst,
+        &shared("seoul-songpa-parcels-buildings/parcels.geojson"),
+        &[
+            "-f",
+            "GeoJSON",
+            "-dialect",
+            "SQLite",
+            "-nln",
+            "parcels",
+            "-sql",
+            "SELECT *, CASE substr(\"지번\", -1) WHEN '대' THEN '0701' WHEN '도' THEN '1207' ELSE '1401' END AS land_use FROM parcels",
+        ],
+    );
+    dst
+}
