@@ -3,78 +3,15 @@
 //! parcels (`cargo test --release --test zone_small -- --ignored --nocapture`;
 //! `ZONE_PARCELS=1000000` for a million).
 
-use geo::{BoundingRect, Centroid, Coord, Distance, Euclidean, Geometry, Line, MultiPolygon};
-use landsift::config::{self, model_index, Overrides};
-use landsift::model::{m2_to_mu, CrsDecl, Parcel};
-use landsift::synth::{self, DistrictParams};
+mod common;
+
+use common::district::{inputs, scored, Scored};
+use geo::{BoundingRect, Coord, Distance, Euclidean, Geometry, Line, MultiPolygon};
+use landsift::model::m2_to_mu;
+use landsift::synth;
 use landsift::zone::graph::{components, neighbour_graph, Graph, NeighbourOptions};
 use landsift::zone::small::{small_circles, UnitOptions, Units};
-use landsift::{criteria, crs, ingest, score};
 use std::time::Instant;
-
-/// A generated district through ingest and scoring: parcels, low-efficiency flags, and
-/// town indexes (towns sorted by name).
-struct Scored {
-    parcels: Vec<Parcel>,
-    low: Vec<bool>,
-    towns: Vec<u32>,
-    /// The towns' rectangles (between the centre lines of their boundary arterials).
-    extents: Vec<geo::Rect<f64>>,
-}
-
-fn scored(seed: u64, parcels: usize, towns: usize) -> Scored {
-    let district = synth::generate(&DistrictParams {
-        seed,
-        parcels,
-        towns,
-        defects: false,
-        ..DistrictParams::default()
-    });
-    let raw = synth::raw_layer(&district.parcels_layer());
-    let extents = district.towns.iter().map(|t| t.extent).collect();
-    drop(district);
-    let settings = config::load(&Overrides::default()).unwrap();
-    let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
-    let working = crs::choose_working(&source, None);
-    let prepared = ingest::prepare_parcels(&raw, &source, &working, &settings).unwrap();
-    assert!(prepared.rejects.is_empty(), "{:?}", prepared.rejects);
-    let parcels = prepared.parcels;
-    let criteria = criteria::load_preset("national-default").unwrap();
-    let low: Vec<bool> = score::score(&parcels, None, settings.scheme, &criteria)
-        .iter()
-        .map(|s| s.low)
-        .collect();
-    let ti = model_index("town").unwrap();
-    let names: Vec<String> = parcels
-        .iter()
-        .map(|p| p.survey[ti].as_text().unwrap_or_default())
-        .collect();
-    let mut sorted = names.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    assert_eq!(sorted.len(), towns.max(1));
-    let towns = names
-        .iter()
-        .map(|t| sorted.binary_search(t).unwrap() as u32)
-        .collect();
-    Scored {
-        parcels,
-        low,
-        towns,
-        extents,
-    }
-}
-
-fn inputs(s: &Scored) -> (Vec<&MultiPolygon<f64>>, Vec<f64>, Vec<Coord<f64>>) {
-    let geoms = s.parcels.iter().map(|p| &p.geometry).collect();
-    let areas = s.parcels.iter().map(|p| p.area_m2).collect();
-    let centroids = s
-        .parcels
-        .iter()
-        .map(|p| p.geometry.centroid().unwrap().0)
-        .collect();
-    (geoms, areas, centroids)
-}
 
 fn rect_dist(a: geo::Rect<f64>, b: geo::Rect<f64>) -> f64 {
     let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);

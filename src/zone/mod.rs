@@ -277,7 +277,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
             &zones.middle_of,
             &zones.large_of,
         );
-        zones.report.towns.push(report::town_report(
+        let town_report = report::town_report(
             name,
             t as u32,
             &town_id,
@@ -287,7 +287,17 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
             &eligible,
             &zones,
             (li, mi, si),
-        ));
+        );
+        // A town whose programme misses the 70 % rule says so on its large circles.
+        if let Some(why) = &town_report.programme.shortfall {
+            for z in &mut zones.large[li..] {
+                z.note = match z.note.is_empty() {
+                    true => why.clone(),
+                    false => format!("{}; {why}", z.note),
+                };
+            }
+        }
+        zones.report.towns.push(town_report);
     }
     zones.report.finish(opts);
     let (mut land, mut low, mut all_low, mut all) = (0.0, 0.0, 0.0, 0.0);

@@ -222,7 +222,8 @@ fn thickness(p: &Polygon<f64>) -> f64 {
 fn clean(shape: MultiPolygon<f64>, members: &[&MultiPolygon<f64>], gap: f64) -> MultiPolygon<f64> {
     let hole_min = PINHOLE_FACTOR * gap * gap;
     let part_min = gap * gap;
-    let mut filled: Vec<(Rect<f64>, Polygon<f64>)> = Vec::new();
+    // Filled pinholes, with the index (in `parts`) of the part they were cut from.
+    let mut filled: Vec<(Rect<f64>, Polygon<f64>, usize)> = Vec::new();
     let mut parts: Vec<Polygon<f64>> = Vec::with_capacity(shape.0.len());
     for poly in shape.0 {
         let (ext, holes) = poly.into_inner();
@@ -239,7 +240,7 @@ fn clean(shape: MultiPolygon<f64>, members: &[&MultiPolygon<f64>], gap: f64) -> 
             if a < hole_min {
                 let hp = Polygon::new(hole, vec![]);
                 if let Some(r) = hp.bounding_rect() {
-                    filled.push((r, hp));
+                    filled.push((r, hp, parts.len()));
                 }
             } else {
                 kept.push(hole);
@@ -247,19 +248,29 @@ fn clean(shape: MultiPolygon<f64>, members: &[&MultiPolygon<f64>], gap: f64) -> 
         }
         let p = Polygon::new(ext, kept);
         if p.unsigned_area() < part_min && !contains_a_member(&p, members) {
+            filled.retain(|f| f.2 != parts.len());
             continue;
         }
         parts.push(p);
     }
-    // A part lying inside a filled pinhole is now covered by the part around it.
+    // A part lying inside another part's filled pinhole is now covered by that part. (A
+    // part's own filled holes are skipped: its interior point may now lie in one.)
     if !filled.is_empty() && parts.len() > 1 {
-        parts.retain(|p| {
-            let Some(ip) = p.interior_point() else {
-                return false;
-            };
-            !filled
-                .iter()
-                .any(|(r, h)| r.intersects(&ip) && h.intersects(&ip))
+        let inside_other: Vec<bool> = parts
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                p.interior_point().is_none_or(|ip| {
+                    filled
+                        .iter()
+                        .any(|(r, h, owner)| *owner != k && r.intersects(&ip) && h.intersects(&ip))
+                })
+            })
+            .collect();
+        let mut k = 0;
+        parts.retain(|_| {
+            k += 1;
+            !inside_other[k - 1]
         });
     }
     MultiPolygon::new(parts).orient(Direction::Default)
@@ -664,5 +675,78 @@ mod tests {
         assert!((out.unsigned_area() - side * side).abs() < 1e-6 * side * side);
         let again = outline(&m, 30.0);
         assert_eq!(out, again, "not deterministic");
+    }
+
+    /// A generated unit (seed-found) of two parts, one with a small courtyard: filling the
+    /// courtyard must not drop its own part (its interior point fell in the filled hole).
+    #[test]
+    fn filling_a_pinhole_keeps_its_own_part() {
+        let data: Vec<Vec<Vec<(f64, f64)>>> = vec![
+            vec![vec![
+                (480566.78200582654, 2521407.701987384),
+                (480762.2339450881, 2521410.520163662),
+                (480763.3622744953, 2521549.61346737),
+                (480565.33709145227, 2521549.1322749015),
+                (480566.78200582654, 2521407.701987384),
+            ]],
+            vec![vec![
+                (480778.370424399, 2521413.1392172147),
+                (480934.40443044674, 2521414.7810978037),
+                (480979.0942902744, 2521413.1116479617),
+                (480980.3902733037, 2521550.470021525),
+                (480776.67909625464, 2521550.161237711),
+                (480778.370424399, 2521413.1392172147),
+            ]],
+            vec![
+                vec![
+                    (480863.21422684356, 2521569.0708039543),
+                    (480986.0153821261, 2521568.8048009756),
+                    (480985.98289130296, 2521781.215769176),
+                    (480863.29475617915, 2521780.2523180153),
+                    (480863.21422684356, 2521569.0708039543),
+                ],
+                vec![
+                    (480908.2497132108, 2521638.8020199575),
+                    (480908.2497132108, 2521711.7603448355),
+                    (480944.4500572206, 2521711.7603448355),
+                    (480944.4500572206, 2521638.8020199575),
+                    (480908.2497132108, 2521638.8020199575),
+                ],
+            ],
+            vec![vec![
+                (481109.96928525454, 2521567.6982935616),
+                (481207.1619915701, 2521570.1666011577),
+                (481206.78200961265, 2521781.955638254),
+                (481112.1699351019, 2521782.947626627),
+                (481109.96928525454, 2521567.6982935616),
+            ]],
+            vec![vec![
+                (481207.1619915701, 2521570.1666011577),
+                (481311.92290096486, 2521566.6656748583),
+                (481309.7691115361, 2521783.256307013),
+                (481206.78200961265, 2521781.955638254),
+                (481207.1619915701, 2521570.1666011577),
+            ]],
+            vec![vec![
+                (480977.40465196344, 2521804.660699894),
+                (481098.86248586315, 2521806.025876484),
+                (481099.9041956173, 2521993.88992794),
+                (480976.88851992914, 2521990.501017604),
+                (480977.40465196344, 2521804.660699894),
+            ]],
+        ];
+        let ms: Vec<MultiPolygon<f64>> = data
+            .iter()
+            .map(|rings| {
+                let mut it = rings.iter().map(|r| LineString::from(r.clone()));
+                let ext = it.next().unwrap();
+                MultiPolygon::new(vec![Polygon::new(ext, it.collect())])
+            })
+            .collect();
+        let refs: Vec<&MultiPolygon<f64>> = ms.iter().collect();
+        let out = outline(&refs, 30.0);
+        check(&out, &refs, 30.0);
+        assert_eq!(out.0.len(), 2);
+        assert!(out.0.iter().all(|p| p.interiors().is_empty()));
     }
 }

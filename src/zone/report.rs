@@ -31,6 +31,9 @@ pub struct ProgrammeReport {
     pub share_in_middle: f64,
     /// ≥ 70 % of the programme inside large circles (东府〔2023〕4号).
     pub meets_policy: bool,
+    /// Why the programme misses the policy, when it does (also on the town's large circles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<String>,
 }
 
 /// The zones of one town.
@@ -114,7 +117,7 @@ pub(super) fn town_report(
         0.0
     };
 
-    let level = |of: &[Option<u32>], zs: &[super::Zone], from: usize| {
+    let level = |of: &[Option<u32>], zs: &[super::Zone], from: usize, range_km2: (f64, f64)| {
         let inside: Vec<usize> = members
             .iter()
             .copied()
@@ -136,11 +139,27 @@ pub(super) fn town_report(
             } else {
                 0.0
             },
-            out_of_range: mine.iter().filter(|z| !z.note.is_empty()).count(),
+            out_of_range: mine
+                .iter()
+                .filter(|z| {
+                    let km2 = z.area_m2 / M2_PER_KM2;
+                    km2 < range_km2.0 || km2 > range_km2.1
+                })
+                .count(),
         }
     };
-    let large = level(&zones.large_of, &zones.large, first.0);
-    let middle = level(&zones.middle_of, &zones.middle, first.1);
+    let large = level(
+        &zones.large_of,
+        &zones.large,
+        first.0,
+        (opts.large_min_km2, opts.large_max_km2),
+    );
+    let middle = level(
+        &zones.middle_of,
+        &zones.middle,
+        first.1,
+        (opts.middle_min_km2, opts.middle_max_km2),
+    );
     let units = &zones.small[first.2..];
 
     let programme_units: Vec<&super::Zone> = units.iter().filter(|u| u.program).collect();
@@ -158,13 +177,14 @@ pub(super) fn town_report(
         super::Target::Share(s) => m2_to_mu(s * town_low),
         super::Target::Mu(mu) => mu,
     };
-    let programme = ProgrammeReport {
+    let mut programme = ProgrammeReport {
         target_mu,
         area_mu: m2_to_mu(prog_area),
         units: programme_units.len(),
         share_in_large,
         share_in_middle: share(in_level(&zones.middle_of)),
         meets_policy: prog_area > 0.0 && share_in_large >= opts.programme_in_large,
+        shortfall: None,
     };
 
     let mut notes: Vec<String> = zones.large[first.0..]
@@ -175,19 +195,21 @@ pub(super) fn town_report(
         .collect();
     if town_low <= 0.0 {
         notes.push("no low-efficiency land outside exclusions: no circles drawn".into());
-    } else if large.count > 0 && prog_area > 0.0 && !programme.meets_policy {
+    } else if prog_area > 0.0 && !programme.meets_policy {
         let units_in_large: f64 = units
             .iter()
             .filter(|u| zones.large_of[u.parcels[0] as usize].is_some())
             .map(|u| u.area_m2)
             .sum();
-        notes.push(format!(
+        let why = format!(
             "the programme has {:.0} % of its area inside large circles (policy ≥ {:.0} %): the large circles hold {:.0} mu of renewal units against a target of {:.0} mu",
             share_in_large * 100.0,
             opts.programme_in_large * 100.0,
             m2_to_mu(units_in_large),
             target_mu
-        ));
+        );
+        notes.push(why.clone());
+        programme.shortfall = Some(why);
     }
 
     // 连片工改工: contiguous low-efficiency industrial land.

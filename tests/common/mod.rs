@@ -3,6 +3,8 @@
 //! inputs, and reading our outputs back through GDAL.
 #![allow(dead_code)]
 
+pub mod district;
+
 use gdal::vector::LayerAccess;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
