@@ -79,7 +79,7 @@ fn check(
     graphs: (&Graph, &Graph),
     opts: &ZoneOptions,
 ) {
-    let n = s.parcels.len();
+    assert_eq!(excluded.len(), s.parcels.len());
     let mut ids: Vec<&str> = Vec::new();
     let levels: [(&[Zone], ZoneLevel, &Graph, f64, f64); 3] = [
         (&z.small, ZoneLevel::Small, graphs.0, 0.0, f64::MAX),
@@ -221,8 +221,8 @@ fn check(
     }
 
     // Every eligible parcel in exactly one unit or scattered; nothing else scattered.
-    for p in 0..n {
-        let eligible = s.low[p] && !excluded[p];
+    for (p, &excl) in excluded.iter().enumerate() {
+        let eligible = s.low[p] && !excl;
         if eligible {
             assert!(
                 z.unit_of[p].is_some() != z.scattered[p],
