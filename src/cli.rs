@@ -62,6 +62,10 @@ pub struct InputArgs {
     /// Barrier layer (arterial roads, rivers, railways) that no zone crosses.
     #[arg(long, value_name = "PATH")]
     pub barriers: Option<PathBuf>,
+    /// Town boundary layer (镇街 polygons with a name field) that no zone crosses;
+    /// default: the parcels' town field.
+    #[arg(long, value_name = "PATH")]
+    pub towns: Option<PathBuf>,
 }
 
 fn parse_constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
@@ -103,6 +107,7 @@ impl InputArgs {
             constraints: self.constraints.clone(),
             gap: self.gap,
             barriers: self.barriers.clone(),
+            towns: self.towns.clone(),
         }
     }
 }

@@ -54,6 +54,10 @@ pub fn model_index(name: &str) -> Option<usize> {
 }
 
 /// Criteria presets shipped with landsift.
+/// Name fields tried, in order (case-insensitive), on a town boundary layer without
+/// `towns_field`: ours, common English ones, and the 第三次全国国土调查 township layer's.
+pub const TOWN_NAME_FIELDS: &[&str] = &["town", "name", "XZQMC", "ZJMC", "镇街", "镇街名称"];
+
 pub const PRESETS: &[&str] = &["national-default", "dongguan", "tianjin"];
 
 /// What to do with invalid geometry.
@@ -115,6 +119,9 @@ struct FileZones {
     target_mu: Option<f64>,
     barriers: Option<String>,
     barriers_layer: Option<String>,
+    towns: Option<String>,
+    towns_layer: Option<String>,
+    towns_field: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +176,7 @@ pub struct Overrides {
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
     pub gap: Option<f64>,
     pub barriers: Option<PathBuf>,
+    pub towns: Option<PathBuf>,
 }
 
 /// A constraint layer to overlay.
@@ -223,6 +231,11 @@ pub struct Settings {
     /// Barrier layer (arterials, rivers, railways) that no neighbour edge crosses.
     pub barriers: Option<PathBuf>,
     pub barriers_layer: Option<String>,
+    /// Town boundary layer (镇街 polygons) that no zone crosses; `None`: the parcels'
+    /// town field. Its name field: `towns_field`, or the first of [`TOWN_NAME_FIELDS`].
+    pub towns: Option<PathBuf>,
+    pub towns_layer: Option<String>,
+    pub towns_field: Option<String>,
 }
 
 impl Settings {
@@ -318,6 +331,9 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             .clone()
             .or_else(|| resolve(&file.zones.barriers)),
         barriers_layer: file.zones.barriers_layer.clone(),
+        towns: over.towns.clone().or_else(|| resolve(&file.zones.towns)),
+        towns_layer: file.zones.towns_layer.clone(),
+        towns_field: file.zones.towns_field.clone(),
         constraints: if over.constraints.is_empty() {
             file.constraints
                 .iter()

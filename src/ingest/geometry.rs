@@ -220,7 +220,7 @@ fn describe(mp: &MultiPolygon<f64>) -> String {
     }
 }
 
-fn type_name(g: &Geometry<f64>) -> &'static str {
+pub fn type_name(g: &Geometry<f64>) -> &'static str {
     match g {
         Geometry::Point(_) => "Point",
         Geometry::Line(_) => "Line",

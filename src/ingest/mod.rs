@@ -301,22 +301,23 @@ pub fn prepare_polygons(
 }
 
 /// Any geometry layer in the working CRS, unvalidated (barrier lines and polygons):
-/// records without geometry are skipped and counted.
+/// records without geometry are skipped and counted; each comes with its position in
+/// the layer.
 pub fn prepare_geometries(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-) -> Result<(Vec<geo::Geometry<f64>>, usize)> {
+) -> Result<(Vec<(usize, geo::Geometry<f64>)>, usize)> {
     let proj = (!source.same_as(&working.crs))
         .then(|| Reprojector::new(source, &working.crs))
         .transpose()?;
     let mut out = Vec::with_capacity(raw.features.len());
     let mut skipped = 0;
-    for f in &raw.features {
+    for (i, f) in raw.features.iter().enumerate() {
         match (&f.geometry, &proj) {
             (None, _) => skipped += 1,
-            (Some(g), Some(p)) => out.push(p.geometry(g)?),
-            (Some(g), None) => out.push(g.clone()),
+            (Some(g), Some(p)) => out.push((i, p.geometry(g)?)),
+            (Some(g), None) => out.push((i, g.clone())),
         }
     }
     Ok((out, skipped))

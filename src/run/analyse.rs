@@ -9,6 +9,7 @@ use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
 use crate::model::{FieldDef, FieldKind, Value};
 use crate::score::{self, ParcelScore};
+use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
 
 /// What the analysis found, per parcel (parallel to the model's parcels).
@@ -17,6 +18,8 @@ pub struct Analysis {
     pub measured: Option<Measured>,
     pub scores: Vec<ParcelScore>,
     pub zones: Zones,
+    /// How parcels were placed in towns, when a town boundary layer was given.
+    pub towns: Option<TownAssignment>,
     /// The columns they add to the parcels layer.
     pub columns: Vec<Column>,
 }
@@ -62,7 +65,8 @@ pub(super) fn analyse(
     let scores = score::score(parcels, facts.as_deref(), settings.scheme, criteria);
     timer.lap("score");
 
-    let zones = delineate(settings, model, controls.as_deref(), &scores);
+    let (town, towns) = towns_of(settings, model);
+    let zones = delineate(settings, model, controls.as_deref(), &scores, &town);
     timer.lap("zone");
 
     let mut columns = score_columns(&scores, criteria);
@@ -74,6 +78,7 @@ pub(super) fn analyse(
         measured,
         scores,
         zones,
+        towns,
         columns,
     }
 }
@@ -84,10 +89,10 @@ fn delineate(
     model: &Model,
     controls: Option<&[Controls]>,
     scores: &[ParcelScore],
+    town: &[String],
 ) -> Zones {
     let parcels = &model.parcels.parcels;
-    let field = |name: &str| crate::config::model_index(name).expect("engine field");
-    let (town_i, consent_i) = (field("town"), field("consent"));
+    let consent_i = crate::config::model_index("consent").expect("engine field");
     let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
     let excluded: Vec<bool> = match controls {
         Some(c) => c.iter().map(|c| c.excluded).collect(),
@@ -103,10 +108,6 @@ fn delineate(
                 .map(|c| if c > 1.0 { c / 100.0 } else { c })
         })
         .collect();
-    let town: Vec<String> = parcels
-        .iter()
-        .map(|p| p.survey[town_i].as_text().unwrap_or_default())
-        .collect();
     let input = ZoneInput {
         parcels,
         low: &low,
@@ -114,10 +115,47 @@ fn delineate(
         ltype: &ltype,
         score: &score,
         consent: &consent,
-        town: &town,
+        town,
         barriers: &model.barriers,
     };
     zone::delineate(&input, &settings.zones)
+}
+
+/// Each parcel's town: from the boundary layer when there is one (parcels outside every
+/// boundary keep their town field), else the town field.
+fn towns_of(settings: &Settings, model: &Model) -> (Vec<String>, Option<TownAssignment>) {
+    let parcels = &model.parcels.parcels;
+    let town_i = crate::config::model_index("town").expect("engine field");
+    let mut town: Vec<String> = parcels
+        .iter()
+        .map(|p| p.survey[town_i].as_text().unwrap_or_default())
+        .collect();
+    let Some(boundaries) = &model.towns else {
+        return (town, None);
+    };
+    let mut report = TownAssignment {
+        layer: settings
+            .towns
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        boundaries: boundaries.names.len(),
+        ..TownAssignment::default()
+    };
+    for (t, found) in town.iter_mut().zip(towns::assign(parcels, boundaries)) {
+        match found {
+            Some(i) => {
+                let name = &boundaries.names[i as usize];
+                report.assigned += 1;
+                if !t.is_empty() && t != name {
+                    report.field_disagrees += 1;
+                }
+                name.clone_into(t);
+            }
+            None => report.outside += 1,
+        }
+    }
+    (town, Some(report))
 }
 
 /// `unit_id`, `middle_id`, `large_id` (empty outside) and `scattered` (0/1).

@@ -17,6 +17,7 @@ use crate::crs::{self, CrsKind, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
 use crate::ingest::{self, table::JoinReport, PreparedParcels};
 use crate::model::{Building, RawLayer, Reject};
+use crate::zone::towns::TownBoundaries;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -80,6 +81,7 @@ pub struct Inputs {
     pub buildings: Option<RawLayer>,
     pub constraints: Vec<RawLayer>,
     pub barriers: Option<RawLayer>,
+    pub towns: Option<RawLayer>,
     pub survey: Option<JoinReport>,
 }
 
@@ -94,6 +96,8 @@ pub struct Model {
     pub constraint_rejects: Vec<Reject>,
     /// Barrier geometries in the working CRS.
     pub barriers: Vec<geo::Geometry<f64>>,
+    /// Town boundaries, when a layer was given.
+    pub towns: Option<TownBoundaries>,
 }
 
 /// Runs (or, with `write = false`, checks) a whole job and returns its summary.
@@ -178,11 +182,17 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         .as_ref()
         .map(|p| ingest::read_layer(p, settings.barriers_layer.as_deref(), encoding))
         .transpose()?;
+    let towns = settings
+        .towns
+        .as_ref()
+        .map(|p| ingest::read_layer(p, settings.towns_layer.as_deref(), encoding))
+        .transpose()?;
     Ok(Inputs {
         parcels,
         buildings,
         constraints,
         barriers,
+        towns,
         survey,
     })
 }
@@ -226,13 +236,23 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
     let barriers = match &inputs.barriers {
         Some(layer) => {
             let src = same_crs_as_parcels(layer, settings, &source)?;
-            ingest::prepare_geometries(layer, &src, &working)?.0
+            let (geoms, _) = ingest::prepare_geometries(layer, &src, &working)?;
+            geoms.into_iter().map(|(_, g)| g).collect()
         }
         None => Vec::new(),
     };
+    let towns = inputs
+        .towns
+        .as_ref()
+        .map(|layer| {
+            let src = same_crs_as_parcels(layer, settings, &source)?;
+            prepare_towns(layer, settings.towns_field.as_deref(), &src, &working)
+        })
+        .transpose()?;
     timer.lap("validate");
     Ok(Model {
         barriers,
+        towns,
         source,
         working,
         parcels,
@@ -241,6 +261,73 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         constraints,
         constraint_rejects,
     })
+}
+
+/// The town boundary layer: polygons and their names (`field`, or the first of
+/// [`crate::config::TOWN_NAME_FIELDS`] the layer has).
+fn prepare_towns(
+    layer: &RawLayer,
+    field: Option<&str>,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+) -> Result<TownBoundaries> {
+    let found = match field {
+        Some(f) => layer.field_index(f).ok_or(f.to_string()),
+        None => crate::config::TOWN_NAME_FIELDS
+            .iter()
+            .find_map(|want| {
+                layer
+                    .fields
+                    .iter()
+                    .position(|f| f.name.eq_ignore_ascii_case(want))
+            })
+            .ok_or(crate::config::TOWN_NAME_FIELDS.join(", ")),
+    };
+    let name_i = found.map_err(|wanted| {
+        let have: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
+        Error::input(
+            &layer.source,
+            format!(
+                "town boundary layer has no name field ({wanted}); its fields: {} (set [zones] towns_field)",
+                have.join(", ")
+            ),
+        )
+    })?;
+    let (geoms, _) = ingest::prepare_geometries(layer, source, working)?;
+    let mut boundaries = TownBoundaries {
+        names: Vec::new(),
+        polygons: Vec::new(),
+    };
+    for (i, g) in geoms {
+        let feature = &layer.features[i];
+        let polygons = match g {
+            geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
+            geo::Geometry::MultiPolygon(m) => m,
+            other => {
+                return Err(Error::input(
+                    &layer.source,
+                    format!(
+                        "town boundary record {} is a {}, not a polygon",
+                        feature.index,
+                        crate::ingest::geometry::type_name(&other)
+                    ),
+                ))
+            }
+        };
+        let name = feature.values[name_i].as_text().unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(Error::input(
+                &layer.source,
+                format!("town boundary record {} has no name", feature.index),
+            ));
+        }
+        boundaries.names.push(name.trim().to_string());
+        boundaries.polygons.push(polygons);
+    }
+    if boundaries.polygons.is_empty() {
+        return Err(Error::input(&layer.source, "town boundary layer is empty"));
+    }
+    Ok(boundaries)
 }
 
 /// The CRS of a further input layer, which must be the parcels' CRS.

@@ -9,6 +9,7 @@ use crate::ingest::table::JoinReport;
 use crate::model::{m2_to_mu, EncodingReport, EncodingSource, RawLayer, M2_PER_HA, M2_PER_KM2};
 use crate::score::{self, Tally};
 use crate::zone::report::ZoneReport;
+use crate::zone::towns::TownAssignment;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -125,6 +126,9 @@ pub struct Summary {
     pub constraints: Option<ConstraintsSummary>,
     pub measure: Option<MeasureReport>,
     pub scoring: ScoringReport,
+    /// How parcels were placed in towns, when a town boundary layer was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub town_boundaries: Option<TownAssignment>,
     /// The zones' policy report (大中小圈).
     pub zones: ZoneReport,
     pub outputs: Vec<String>,
@@ -228,6 +232,7 @@ pub(super) fn build(
             low_area: Areas::from_m2(low.iter().map(|&i| parcels[i].area_m2).sum()),
             tally: score::tally(parcels, &analysis.scores, criteria),
         },
+        town_boundaries: analysis.towns.clone(),
         zones: analysis.zones.report.clone(),
         outputs: Vec::new(),
         shapefile_field_names: BTreeMap::new(),

@@ -9,6 +9,7 @@ pub mod outline;
 pub mod programme;
 pub mod report;
 pub mod small;
+pub mod towns;
 
 use crate::landuse::LandClass;
 use crate::model::{m2_to_mu, Parcel};
