@@ -301,26 +301,24 @@ pub fn prepare_polygons(
 }
 
 /// Any geometry layer in the working CRS, unvalidated (barrier lines and polygons):
-/// records without geometry are skipped and counted; each comes with its position in
-/// the layer.
+/// records without geometry are skipped; each comes with its position in the layer.
 pub fn prepare_geometries(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-) -> Result<(Vec<(usize, geo::Geometry<f64>)>, usize)> {
+) -> Result<Vec<(usize, geo::Geometry<f64>)>> {
     let proj = (!source.same_as(&working.crs))
         .then(|| Reprojector::new(source, &working.crs))
         .transpose()?;
     let mut out = Vec::with_capacity(raw.features.len());
-    let mut skipped = 0;
     for (i, f) in raw.features.iter().enumerate() {
         match (&f.geometry, &proj) {
-            (None, _) => skipped += 1,
+            (None, _) => {}
             (Some(g), Some(p)) => out.push((i, p.geometry(g)?)),
             (Some(g), None) => out.push((i, g.clone())),
         }
     }
-    Ok((out, skipped))
+    Ok(out)
 }
 
 /// Reprojects (when the working CRS differs) and checks every feature, in parallel;

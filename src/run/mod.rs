@@ -236,7 +236,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
     let barriers = match &inputs.barriers {
         Some(layer) => {
             let src = same_crs_as_parcels(layer, settings, &source)?;
-            let (geoms, _) = ingest::prepare_geometries(layer, &src, &working)?;
+            let geoms = ingest::prepare_geometries(layer, &src, &working)?;
             geoms.into_iter().map(|(_, g)| g).collect()
         }
         None => Vec::new(),
@@ -293,7 +293,7 @@ fn prepare_towns(
             ),
         )
     })?;
-    let (geoms, _) = ingest::prepare_geometries(layer, source, working)?;
+    let geoms = ingest::prepare_geometries(layer, source, working)?;
     let mut boundaries = TownBoundaries {
         names: Vec::new(),
         polygons: Vec::new(),
