@@ -30,6 +30,11 @@ pub struct Node {
     pub neighbours: Vec<u32>,
 }
 
+/// First guess of a circle's outline area ÷ its member parcels' area: the local roads and
+/// lanes (≤ the gap) a closing fills between blocks add about a quarter in a Dongguan-like
+/// fabric. Only a starting point: the real outline corrects it.
+const FIRST_GROSS_FACTOR: f64 = 1.25;
+
 /// Size range and shape parameters of one circle level.
 #[derive(Debug, Clone, Copy)]
 pub struct Level {
@@ -239,11 +244,10 @@ pub fn grow(
         memo.borrow_mut().insert(k, (shape.clone(), area));
         (shape, area)
     };
-    // Outline area ≈ member area × f, f (road gaps closed into the circle) estimated on
-    // the whole growth and corrected on the chosen prefix: a few outlines, not one per
-    // candidate prefix.
+    // Outline area ≈ member area × f (the road gaps closed into the circle), f first
+    // guessed and then corrected on the real outline of the chosen prefix: one or two
+    // outlines per circle, not one per candidate prefix.
     let len = order.len();
-    let (_, full_m2) = outline_of(len);
     let pick = |f: f64| -> Option<usize> {
         (1..=len)
             .filter(|&k| {
@@ -256,34 +260,38 @@ pub fn grow(
                     .then(y.cmp(&x))
             })
     };
-    let (k, note) = if full_m2 < level.min_m2 {
-        (
-            len,
-            format!(
-                "only {:.2} km² of contiguous land outside exclusions could be reached here (range {:.0}–{:.0} km²)",
-                full_m2 / 1e6,
-                level.min_m2 / 1e6,
-                level.max_m2 / 1e6
-            ),
+    let too_small = |full_m2: f64| {
+        format!(
+            "only {:.2} km² of contiguous land outside exclusions could be reached here (range {:.0}–{:.0} km²)",
+            full_m2 / 1e6,
+            level.min_m2 / 1e6,
+            level.max_m2 / 1e6
         )
-    } else {
-        let mut f = full_m2 / cum_area[len - 1].max(1.0);
-        let mut k = pick(f).unwrap_or(len);
-        for _ in 0..3 {
-            let (_, actual) = outline_of(k);
-            if actual >= level.min_m2 && actual <= level.max_m2 {
+    };
+    let mut f = FIRST_GROSS_FACTOR;
+    let mut k = pick(f).unwrap_or(len);
+    let mut note = String::new();
+    for _ in 0..4 {
+        let (_, actual) = outline_of(k);
+        if (level.min_m2..=level.max_m2).contains(&actual) {
+            break;
+        }
+        f = actual / cum_area[k - 1].max(1.0);
+        match pick(f) {
+            Some(next) if !memo.borrow().contains_key(&next) => k = next,
+            Some(_) => break,
+            None => {
+                // Nothing fits at this f: when even the whole growth is too small, say so.
+                let (_, full_m2) = outline_of(len);
+                if full_m2 < level.min_m2 {
+                    k = len;
+                    note = too_small(full_m2);
+                }
                 break;
             }
-            f = actual / cum_area[k - 1].max(1.0);
-            match pick(f) {
-                Some(next) if next != k => k = next,
-                _ => break,
-            }
         }
-        (k, String::new())
-    };
+    }
     let (shape, outline_m2) = outline_of(k);
-    let mut note = note;
     if note.is_empty() && !(level.min_m2..=level.max_m2).contains(&outline_m2) {
         note = format!(
             "outline {:.2} km² is outside {:.0}–{:.0} km²: adding or removing one renewal unit or parcel jumps across the range",

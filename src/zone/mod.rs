@@ -183,6 +183,10 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         },
     );
     let eligible: Vec<bool> = (0..n).map(|i| input.low[i] && !input.excluded[i]).collect();
+    let mut town_members: Vec<Vec<u32>> = vec![Vec::new(); town_names.len()];
+    for (p, &t) in town_id.iter().enumerate() {
+        town_members[t as usize].push(p as u32);
+    }
     let absorbable: Vec<bool> = input.excluded.iter().map(|e| !e).collect();
     let units = small::small_circles_guarded(
         &graph,
@@ -200,6 +204,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         .map(|t| {
             zone_town(
                 t,
+                &town_members[t as usize],
                 input,
                 opts,
                 &circle_graph,
@@ -208,10 +213,11 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
                 &areas,
                 &centroids,
                 &eligible,
-                &town_id,
             )
         })
         .collect();
+    let mut industrial =
+        report::contiguous_industrial(&graph, input, &eligible, &town_id, town_names.len(), opts);
 
     let mut zones = Zones {
         small: Vec::new(),
@@ -266,9 +272,11 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
                 .small
                 .push(make_zone(id, name, ZoneLevel::Small, region, input, parent));
         }
-        let town_low_m2: f64 = (0..n)
-            .filter(|&p| town_id[p] == t as u32 && eligible[p])
-            .map(|p| areas[p])
+        let members = &town_members[t];
+        let town_low_m2: f64 = members
+            .iter()
+            .filter(|&&p| eligible[p as usize])
+            .map(|&p| areas[p as usize])
             .sum();
         programme::plan(
             &mut zones.small[si..],
@@ -280,14 +288,13 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         );
         let town_report = report::town_report(
             name,
-            t as u32,
-            &town_id,
+            members,
             input,
             opts,
-            &graph,
             &eligible,
             &zones,
             (li, mi, si),
+            std::mem::take(&mut industrial[t]),
         );
         // A town whose programme misses the 70 % rule says so on its large circles.
         if let Some(why) = &town_report.programme.shortfall {
@@ -338,6 +345,7 @@ struct TownZones {
 #[allow(clippy::too_many_arguments)]
 fn zone_town(
     t: u32,
+    members: &[u32],
     input: &ZoneInput,
     opts: &ZoneOptions,
     graph: &graph::Graph,
@@ -346,16 +354,12 @@ fn zone_town(
     areas: &[f64],
     centroids: &[Coord<f64>],
     eligible: &[bool],
-    town_id: &[u32],
 ) -> TownZones {
-    let members: Vec<u32> = (0..town_id.len() as u32)
-        .filter(|&p| town_id[p as usize] == t)
-        .collect();
     // Nodes: each unit of the town as one node, every other parcel alone.
     let mut node_of = std::collections::HashMap::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut unit_node: Vec<Option<u32>> = Vec::new();
-    for &p in &members {
+    for &p in members {
         let key = match units.unit_of[p as usize] {
             Some(u) => (1u8, u),
             None => (0u8, p),

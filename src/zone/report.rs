@@ -61,6 +61,33 @@ pub struct TownReport {
     pub notes: Vec<String>,
 }
 
+/// 连片工改工 per town: areas (mu, descending) of the contiguous low-efficiency industrial
+/// land of at least the policy's size, from one pass over the neighbour graph (whose
+/// edges never cross a town line).
+pub(super) fn contiguous_industrial(
+    graph: &Graph,
+    input: &ZoneInput,
+    eligible: &[bool],
+    town_id: &[u32],
+    towns: usize,
+    opts: &ZoneOptions,
+) -> Vec<Vec<f64>> {
+    let industrial: Vec<bool> = (0..eligible.len())
+        .map(|p| eligible[p] && input.ltype[p] == Some(LandClass::Industrial))
+        .collect();
+    let mut per_town = vec![Vec::new(); towns];
+    for c in super::graph::components(graph, &industrial) {
+        let mu = m2_to_mu(c.iter().map(|&p| input.parcels[p as usize].area_m2).sum());
+        if mu >= opts.contiguous_industrial_mu {
+            per_town[town_id[c[0] as usize] as usize].push(mu);
+        }
+    }
+    for areas in &mut per_town {
+        areas.sort_by(|a, b| b.total_cmp(a));
+    }
+    per_town
+}
+
 /// The whole report.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ZoneReport {
@@ -89,22 +116,21 @@ impl ZoneReport {
     }
 }
 
-/// Builds one town's report; the town's zones are those at and after `first`
-/// (large, middle, small) in `zones`.
+/// Builds one town's report: `members` are the town's parcels, its zones those at and
+/// after `first` (large, middle, small) in `zones`, `contiguous` its 连片工改工 areas.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn town_report(
     name: &str,
-    t: u32,
-    town_id: &[u32],
+    members: &[u32],
     input: &ZoneInput,
     opts: &ZoneOptions,
-    graph: &Graph,
     eligible: &[bool],
     zones: &Zones,
     first: (usize, usize, usize),
+    contiguous_industrial_mu: Vec<f64>,
 ) -> TownReport {
     let area = |p: usize| input.parcels[p].area_m2;
-    let members: Vec<usize> = (0..town_id.len()).filter(|&p| town_id[p] == t).collect();
+    let members: Vec<usize> = members.iter().map(|&p| p as usize).collect();
     let town_area: f64 = members.iter().map(|&p| area(p)).sum();
     let town_low: f64 = members
         .iter()
@@ -212,17 +238,6 @@ pub(super) fn town_report(
         programme.shortfall = Some(why);
     }
 
-    // 连片工改工: contiguous low-efficiency industrial land.
-    let industrial: Vec<bool> = (0..town_id.len())
-        .map(|p| town_id[p] == t && eligible[p] && input.ltype[p] == Some(LandClass::Industrial))
-        .collect();
-    let mut contiguous: Vec<f64> = super::graph::components(graph, &industrial)
-        .iter()
-        .map(|c| m2_to_mu(c.iter().map(|&p| area(p as usize)).sum()))
-        .filter(|&mu| mu >= opts.contiguous_industrial_mu)
-        .collect();
-    contiguous.sort_by(|a, b| b.total_cmp(a));
-
     let consents: Vec<Option<f64>> = units.iter().map(|u| programme::consent(u, input)).collect();
     let scattered: Vec<usize> = members
         .iter()
@@ -245,7 +260,7 @@ pub(super) fn town_report(
         scattered_parcels: scattered.len(),
         scattered_mu: m2_to_mu(scattered.iter().map(|&p| area(p)).sum()),
         programme,
-        contiguous_industrial_mu: contiguous,
+        contiguous_industrial_mu,
         units_with_consent: consents.iter().filter(|c| c.is_some()).count(),
         units_meeting_consent: consents
             .iter()

@@ -1,0 +1,82 @@
+//! The zone stage (大中小圈: neighbour graphs, renewal units, large and middle circles,
+//! outlines, programme, report) on generated Dongguan-like districts scored from their
+//! buildings.
+//!
+//! `cargo bench --bench zones` runs 100k parcels; `LANDSIFT_BENCH_1M=1` adds 1M.
+//! Generation, validation, measure and score are set-up, outside the timed loop.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use landsift::config::{self, model_index, Overrides};
+use landsift::crs;
+use landsift::measure::{self, MeasureOptions};
+use landsift::model::CrsDecl;
+use landsift::synth::{self, DistrictParams};
+use landsift::zone::{self, ZoneInput, ZoneOptions};
+use landsift::{criteria, score};
+
+fn sizes() -> Vec<usize> {
+    let mut s = vec![100_000];
+    if std::env::var("LANDSIFT_BENCH_1M").is_ok() {
+        s.push(1_000_000);
+    }
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let settings = config::load(&Overrides::default()).unwrap();
+    let criteria = criteria::load_preset("dongguan").unwrap();
+    let mut group = c.benchmark_group("zones");
+    group.sample_size(10);
+    for n in sizes() {
+        let district = synth::generate(&DistrictParams {
+            defects: false,
+            ..DistrictParams::with_parcels(n)
+        });
+        let raw_p = synth::raw_layer(&district.parcels_layer());
+        let raw_b = synth::raw_layer(&district.buildings_layer());
+        drop(district);
+        let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
+        let working = crs::choose_working(&source, None);
+        let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings)
+            .unwrap()
+            .parcels;
+        let (buildings, _) =
+            landsift::ingest::prepare_buildings(&raw_b, &source, &working, &settings).unwrap();
+        drop((raw_p, raw_b));
+        let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
+        drop(buildings);
+        let scores = score::score(&parcels, Some(&facts), settings.scheme, &criteria);
+        let field = |name| model_index(name).unwrap();
+        let (town_i, consent_i) = (field("town"), field("consent"));
+        let town: Vec<String> = parcels
+            .iter()
+            .map(|p| p.survey[town_i].as_text().unwrap_or_default())
+            .collect();
+        let consent: Vec<Option<f64>> = parcels
+            .iter()
+            .map(|p| p.survey[consent_i].as_f64())
+            .collect();
+        let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
+        let excluded = vec![false; parcels.len()];
+        let ltype: Vec<_> = scores.iter().map(|s| s.ltype).collect();
+        let score: Vec<_> = scores.iter().map(|s| s.score).collect();
+        let input = ZoneInput {
+            parcels: &parcels,
+            low: &low,
+            excluded: &excluded,
+            ltype: &ltype,
+            score: &score,
+            consent: &consent,
+            town: &town,
+            barriers: &[],
+        };
+        let opts = ZoneOptions::default();
+        group.bench_with_input(BenchmarkId::new("delineate", n), &n, |b, _| {
+            b.iter(|| zone::delineate(&input, &opts))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
