@@ -15,6 +15,26 @@ pub fn m2_to_mu(m2: f64) -> f64 {
     m2 * 3.0 / 2000.0
 }
 
+/// Areas in every unit a bureau reports.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Areas {
+    pub m2: f64,
+    pub mu: f64,
+    pub ha: f64,
+    pub km2: f64,
+}
+
+impl Areas {
+    pub fn from_m2(m2: f64) -> Self {
+        Areas {
+            m2,
+            mu: m2_to_mu(m2),
+            ha: m2 / M2_PER_HA,
+            km2: m2 / M2_PER_KM2,
+        }
+    }
+}
+
 /// One attribute value, as read from a source or computed by the engine.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

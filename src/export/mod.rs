@@ -7,6 +7,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod parcels;
 pub mod shapefile;
+pub mod stats;
 pub mod zones;
 
 /// A layer ready to write: fields, and rows borrowing their geometry.

@@ -18,6 +18,8 @@ pub struct Analysis {
     pub measured: Option<Measured>,
     pub scores: Vec<ParcelScore>,
     pub zones: Zones,
+    /// Each parcel's town, as zoning used it.
+    pub town: Vec<String>,
     /// How parcels were placed in towns, when a town boundary layer was given.
     pub towns: Option<TownAssignment>,
     /// The columns they add to the parcels layer.
@@ -78,6 +80,7 @@ pub(super) fn analyse(
         measured,
         scores,
         zones,
+        town,
         towns,
         columns,
     }

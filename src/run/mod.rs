@@ -5,10 +5,9 @@ mod analyse;
 mod publish;
 mod summary;
 
+pub use crate::model::Areas;
 pub use analyse::Analysis;
-pub use summary::{
-    Areas, ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
-};
+pub use summary::{ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary};
 
 use crate::config::{self, Overrides, Settings};
 use crate::constraints::ConstraintLayer;
@@ -116,8 +115,9 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
     if opts.write {
-        let written =
-            publish::write_outputs(opts, &settings, &inputs, &model, &analysis, &mut timer)?;
+        let written = publish::write_outputs(
+            opts, &settings, &criteria, &inputs, &model, &analysis, &mut timer,
+        )?;
         summary.outputs = written.outputs;
         summary.shapefile_field_names = written.shortened;
     }

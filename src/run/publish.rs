@@ -4,6 +4,7 @@
 
 use super::{Analysis, Inputs, Model, RunOptions, Summary, Timer};
 use crate::config::Settings;
+use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
 use crate::error::{Error, Result};
 use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
@@ -40,6 +41,7 @@ pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
 pub(super) fn write_outputs(
     opts: &RunOptions,
     settings: &Settings,
+    criteria: &Criteria,
     inputs: &Inputs,
     model: &Model,
     analysis: &Analysis,
@@ -115,6 +117,16 @@ pub(super) fn write_outputs(
     timer.lap("write_gpkg");
 
     export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
+    let stats = export::stats::build(
+        &model.parcels.parcels,
+        &analysis.scores,
+        &analysis.town,
+        &analysis.zones,
+        criteria,
+        &settings.zones,
+    );
+    export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
+    export::stats::write_json(&stage.join("stats.json"), &stats)?;
 
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
         .map_err(|e| io(&stage, e))?

@@ -6,7 +6,7 @@ use crate::constraints::ConstraintKind;
 use crate::criteria::Criteria;
 use crate::crs::CrsKind;
 use crate::ingest::table::JoinReport;
-use crate::model::{m2_to_mu, EncodingReport, EncodingSource, RawLayer, M2_PER_HA, M2_PER_KM2};
+use crate::model::{Areas, EncodingReport, EncodingSource, RawLayer};
 use crate::score::{self, Tally};
 use crate::zone::report::ZoneReport;
 use crate::zone::towns::TownAssignment;
@@ -21,26 +21,6 @@ pub struct InputReport {
     pub features: usize,
     pub encoding: EncodingReport,
     pub crs: String,
-}
-
-/// Areas in every unit a bureau reports.
-#[derive(Debug, Serialize)]
-pub struct Areas {
-    pub m2: f64,
-    pub mu: f64,
-    pub ha: f64,
-    pub km2: f64,
-}
-
-impl Areas {
-    pub fn from_m2(m2: f64) -> Self {
-        Areas {
-            m2,
-            mu: m2_to_mu(m2),
-            ha: m2 / M2_PER_HA,
-            km2: m2 / M2_PER_KM2,
-        }
-    }
 }
 
 /// Per constraint layer: the parcels it applies to and their area.

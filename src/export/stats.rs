@@ -1,0 +1,421 @@
+//! Statistics per town and for the district (`stats.json`, and `stats.csv` with a UTF-8
+//! BOM so Excel opens the Chinese right): parcels and area by land type, low-efficiency
+//! land by type and by reason, circles by level, scattered land, and the policy checks.
+//!
+//! Every figure is summed from the parcels and zones themselves, town by town; the
+//! district's figures are the sums of the towns' (the tests hold both to that).
+
+use crate::criteria::Criteria;
+use crate::landuse::LandClass;
+use crate::model::{Areas, Parcel};
+use crate::score::ParcelScore;
+use crate::zone::report::TownReport;
+use crate::zone::{ZoneOptions, Zones};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Parcels counted and their area.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Tally {
+    pub count: usize,
+    pub area: Areas,
+}
+
+impl Tally {
+    fn add(&mut self, m2: f64) {
+        self.count += 1;
+        self.area = Areas::from_m2(self.area.m2 + m2);
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.count += other.count;
+        self.area = Areas::from_m2(self.area.m2 + other.area.m2);
+    }
+}
+
+/// One policy check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub id: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub value: f64,
+    pub threshold: f64,
+    /// `None`: informational, no pass/fail.
+    pub pass: Option<bool>,
+    pub detail: String,
+}
+
+/// The statistics of one town (or of the district).
+#[derive(Debug, Clone, Serialize)]
+pub struct TownStats {
+    pub town: String,
+    pub parcels: Tally,
+    /// All parcels by land type (`other`: no low-efficiency type: roads, water, farmland…).
+    pub by_type: BTreeMap<String, Tally>,
+    pub low: Tally,
+    /// Low-efficiency area ÷ parcel area.
+    pub low_share: f64,
+    pub low_by_type: BTreeMap<String, Tally>,
+    /// By fired rule id; a parcel counts under every rule that fired on it.
+    pub low_by_reason: BTreeMap<String, Tally>,
+    /// Zones by level (`small`, `middle`, `large`): count, and area as the layers give it.
+    pub circles: BTreeMap<String, Tally>,
+    pub scattered: Tally,
+    pub checks: Vec<Check>,
+}
+
+/// `stats.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Rule ids → their Chinese and English labels, for the reason rows.
+    pub rules: BTreeMap<String, (String, String)>,
+    pub district: TownStats,
+    pub towns: Vec<TownStats>,
+}
+
+/// Chinese label of a land-type key.
+pub fn type_zh(key: &str) -> &'static str {
+    match key {
+        "industrial" => "工业",
+        "commercial" => "商业商务",
+        "residential" => "居住",
+        "facility" => "公共设施",
+        _ => "其他",
+    }
+}
+
+fn type_key(t: Option<LandClass>) -> String {
+    t.map(LandClass::name).unwrap_or("other").to_string()
+}
+
+fn empty(town: &str) -> TownStats {
+    TownStats {
+        town: town.to_string(),
+        parcels: Tally::default(),
+        by_type: BTreeMap::new(),
+        low: Tally::default(),
+        low_share: 0.0,
+        low_by_type: BTreeMap::new(),
+        low_by_reason: BTreeMap::new(),
+        circles: BTreeMap::new(),
+        scattered: Tally::default(),
+        checks: Vec::new(),
+    }
+}
+
+/// The statistics of a run. `town` is each parcel's town (as zoning used it).
+pub fn build(
+    parcels: &[Parcel],
+    scores: &[ParcelScore],
+    town: &[String],
+    zones: &Zones,
+    criteria: &Criteria,
+    opts: &ZoneOptions,
+) -> Stats {
+    let mut towns: BTreeMap<&str, TownStats> = BTreeMap::new();
+    for ((p, s), t) in parcels.iter().zip(scores).zip(town) {
+        let ts = towns.entry(t.as_str()).or_insert_with(|| empty(t));
+        let a = p.area_m2;
+        ts.parcels.add(a);
+        ts.by_type.entry(type_key(s.ltype)).or_default().add(a);
+        if s.low {
+            ts.low.add(a);
+            ts.low_by_type.entry(type_key(s.ltype)).or_default().add(a);
+            for f in &s.fired {
+                ts.low_by_reason.entry(f.rule.clone()).or_default().add(a);
+            }
+        }
+    }
+    for (k, scattered) in zones.scattered.iter().enumerate() {
+        if *scattered {
+            let ts = towns
+                .get_mut(town[k].as_str())
+                .expect("every town has parcels");
+            ts.scattered.add(parcels[k].area_m2);
+        }
+    }
+    for level in [&zones.small, &zones.middle, &zones.large] {
+        for z in level {
+            let ts = towns.get_mut(z.town.as_str()).expect("zones lie in towns");
+            let t = ts.circles.entry(z.level.name().to_string()).or_default();
+            t.add(z.area_m2);
+        }
+    }
+    let mut town_list: Vec<TownStats> = towns.into_values().collect();
+    for ts in &mut town_list {
+        ts.low_share = share(ts.low.area.m2, ts.parcels.area.m2);
+        if let Some(r) = zones.report.towns.iter().find(|r| r.town == ts.town) {
+            ts.checks = town_checks(r, opts);
+        }
+    }
+    let mut district = empty("全区");
+    for ts in &town_list {
+        district.parcels.merge(&ts.parcels);
+        district.low.merge(&ts.low);
+        district.scattered.merge(&ts.scattered);
+        for (into, from) in [
+            (&mut district.by_type, &ts.by_type),
+            (&mut district.low_by_type, &ts.low_by_type),
+            (&mut district.low_by_reason, &ts.low_by_reason),
+            (&mut district.circles, &ts.circles),
+        ] {
+            for (k, v) in from {
+                into.entry(k.clone()).or_default().merge(v);
+            }
+        }
+    }
+    district.low_share = share(district.low.area.m2, district.parcels.area.m2);
+    district.checks = district_checks(&zones.report.towns, opts);
+    Stats {
+        rules: criteria
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), (r.label_zh.clone(), r.label_en.clone())))
+            .collect(),
+        district,
+        towns: town_list,
+    }
+}
+
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
+}
+
+fn town_checks(r: &TownReport, opts: &ZoneOptions) -> Vec<Check> {
+    let p = &r.programme;
+    vec![
+        Check {
+            id: "programme_in_large",
+            zh: "改造规模落在大圈内占比 ≥ 70%",
+            en: "renewal programme inside large circles ≥ 70 %",
+            value: p.share_in_large,
+            threshold: opts.programme_in_large,
+            pass: Some(p.meets_policy),
+            detail: format!(
+                "{:.0} of {:.0} mu planned; {}",
+                p.area_mu,
+                p.target_mu,
+                p.shortfall.as_deref().unwrap_or("")
+            )
+            .trim_end_matches("; ")
+            .to_string(),
+        },
+        Check {
+            id: "large_size",
+            zh: "大圈面积 5–10 km²",
+            en: "large circles of 5–10 km²",
+            value: (r.large.count - r.large.out_of_range) as f64,
+            threshold: r.large.count as f64,
+            pass: Some(r.large.count > 0 && r.large.out_of_range == 0),
+            detail: format!(
+                "{} of {} in range, {:.2} km²",
+                r.large.count - r.large.out_of_range,
+                r.large.count,
+                r.large.area_km2
+            ),
+        },
+        Check {
+            id: "middle_size",
+            zh: "中圈面积 1–3 km²",
+            en: "middle circles of 1–3 km²",
+            value: (r.middle.count - r.middle.out_of_range) as f64,
+            threshold: r.middle.count as f64,
+            pass: Some(r.middle.count > 0 && r.middle.out_of_range == 0),
+            detail: format!(
+                "{} of {} in range, {:.2} km²",
+                r.middle.count - r.middle.out_of_range,
+                r.middle.count,
+                r.middle.area_km2
+            ),
+        },
+        Check {
+            id: "small_size",
+            zh: "改造单元 ≤ 300 亩",
+            en: "renewal units ≤ 300 mu",
+            value: r.small_above_max as f64,
+            threshold: 0.0,
+            pass: Some(r.small_above_max == 0),
+            detail: format!("{} of {} units above", r.small_above_max, r.small_count),
+        },
+        Check {
+            id: "contiguous_industrial",
+            zh: "连片工改工 ≥ 500 亩",
+            en: "contiguous industrial renewal ≥ 500 mu",
+            value: r.contiguous_industrial_mu.len() as f64,
+            threshold: opts.contiguous_industrial_mu,
+            pass: None,
+            detail: r
+                .contiguous_industrial_mu
+                .iter()
+                .map(|mu| format!("{mu:.0} mu"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        Check {
+            id: "consent",
+            zh: "改造意愿 ≥ 80% 的单元",
+            en: "units with owners' consent ≥ 80 %",
+            value: r.units_meeting_consent as f64,
+            threshold: opts.consent_line,
+            pass: None,
+            detail: format!(
+                "{} of {} surveyed units",
+                r.units_meeting_consent, r.units_with_consent
+            ),
+        },
+    ]
+}
+
+/// The district's checks: the towns' summed (a check passes when it passes in every
+/// town; the programme's share is over the district's whole programme).
+fn district_checks(towns: &[TownReport], opts: &ZoneOptions) -> Vec<Check> {
+    let per_town: Vec<Vec<Check>> = towns.iter().map(|t| town_checks(t, opts)).collect();
+    let Some(first) = per_town.first() else {
+        return Vec::new();
+    };
+    let (mut planned, mut in_large) = (0.0, 0.0);
+    for t in towns {
+        planned += t.programme.area_mu;
+        in_large += t.programme.area_mu * t.programme.share_in_large;
+    }
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let all: Vec<&Check> = per_town.iter().map(|cs| &cs[i]).collect();
+            let pass = c.pass.map(|_| all.iter().all(|x| x.pass == Some(true)));
+            let passing = all.iter().filter(|x| x.pass == Some(true)).count();
+            let (value, threshold, detail) = match c.id {
+                "programme_in_large" => (
+                    share(in_large, planned),
+                    c.threshold,
+                    format!("{passing} of {} towns meet it", all.len()),
+                ),
+                "contiguous_industrial" | "consent" => (
+                    all.iter().map(|x| x.value).sum(),
+                    c.threshold,
+                    String::new(),
+                ),
+                _ => (
+                    all.iter().map(|x| x.value).sum(),
+                    all.iter().map(|x| x.threshold).sum(),
+                    format!("{passing} of {} towns pass", all.len()),
+                ),
+            };
+            Check {
+                value,
+                threshold,
+                pass,
+                detail,
+                ..c.clone()
+            }
+        })
+        .collect()
+}
+
+/// `stats.csv`: one row per figure, UTF-8 with BOM.
+pub fn write_csv(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
+    use super::parcels::csv_cell;
+    let mut out = String::from(
+        "\u{feff}town,section,item,item_zh,count,area_m2,area_mu,area_ha,area_km2,share,value,threshold,pass\n",
+    );
+    let tally = |out: &mut String,
+                 town: &str,
+                 section: &str,
+                 item: &str,
+                 zh: &str,
+                 t: &Tally,
+                 share: Option<f64>| {
+        out.push_str(&format!(
+            "{},{section},{},{},{},{},{},{},{},{},,,\n",
+            csv_cell(town),
+            csv_cell(item),
+            csv_cell(zh),
+            t.count,
+            t.area.m2,
+            t.area.mu,
+            t.area.ha,
+            t.area.km2,
+            share.map(|s| s.to_string()).unwrap_or_default(),
+        ));
+    };
+    for ts in std::iter::once(&stats.district).chain(&stats.towns) {
+        let town = ts.town.as_str();
+        tally(
+            &mut out,
+            town,
+            "parcels",
+            "all",
+            "全部宗地",
+            &ts.parcels,
+            None,
+        );
+        for (k, t) in &ts.by_type {
+            let s = share(t.area.m2, ts.parcels.area.m2);
+            tally(&mut out, town, "by_type", k, type_zh(k), t, Some(s));
+        }
+        tally(
+            &mut out,
+            town,
+            "low",
+            "all",
+            "低效用地",
+            &ts.low,
+            Some(ts.low_share),
+        );
+        for (k, t) in &ts.low_by_type {
+            let s = share(t.area.m2, ts.low.area.m2);
+            tally(&mut out, town, "low_by_type", k, type_zh(k), t, Some(s));
+        }
+        for (k, t) in &ts.low_by_reason {
+            let zh = stats.rules.get(k).map(|r| r.0.as_str()).unwrap_or("");
+            let s = share(t.area.m2, ts.low.area.m2);
+            tally(&mut out, town, "low_by_reason", k, zh, t, Some(s));
+        }
+        for (k, zh) in [
+            ("large", "大圈"),
+            ("middle", "中圈"),
+            ("small", "小圈（改造单元）"),
+        ] {
+            if let Some(t) = ts.circles.get(k) {
+                tally(&mut out, town, "circles", k, zh, t, None);
+            }
+        }
+        tally(
+            &mut out,
+            town,
+            "scattered",
+            "all",
+            "零星低效用地",
+            &ts.scattered,
+            None,
+        );
+        for c in &ts.checks {
+            out.push_str(&format!(
+                "{},check,{},{},,,,,,,{},{},{}\n",
+                csv_cell(town),
+                c.id,
+                csv_cell(c.zh),
+                c.value,
+                c.threshold,
+                match c.pass {
+                    Some(true) => "pass",
+                    Some(false) => "fail",
+                    None => "",
+                }
+            ));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| crate::Error::output(path, e.to_string()))
+}
+
+/// `stats.json`.
+pub fn write_json(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
+    let text = serde_json::to_string_pretty(stats).expect("stats serialise");
+    std::fs::write(path, text + "\n").map_err(|e| crate::Error::output(path, e.to_string()))
+}

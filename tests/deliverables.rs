@@ -1,0 +1,141 @@
+//! The deliverables people open at once: per-town statistics (stats.json, stats.csv),
+//! checked against the run summary and against themselves.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn area(t: &Value) -> f64 {
+    t["area"]["m2"].as_f64().unwrap()
+}
+
+/// Sum of `m2` over a map of tallies.
+fn sum(map: &Value) -> (u64, f64) {
+    map.as_object()
+        .unwrap()
+        .values()
+        .fold((0, 0.0), |(c, a), t| {
+            (c + t["count"].as_u64().unwrap(), a + area(t))
+        })
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn statistics_add_up_and_match_the_summary() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_ok(&[], &out);
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    let district = &stats["district"];
+    let towns = stats["towns"].as_array().unwrap();
+    assert_eq!(towns.len(), 3);
+
+    // The district against the summary.
+    assert_eq!(district["parcels"]["count"], summary["parcels_out"]);
+    assert!(close(
+        area(&district["parcels"]),
+        summary["parcel_area"]["m2"].as_f64().unwrap()
+    ));
+    assert_eq!(district["low"]["count"], summary["scoring"]["low_parcels"]);
+    for (level, key) in [
+        ("small", "small_circles"),
+        ("middle", "middle_circles"),
+        ("large", "large_circles"),
+    ] {
+        assert_eq!(
+            district["circles"][level]["count"], summary["zones"][key],
+            "{level}"
+        );
+    }
+
+    for ts in towns.iter().chain([district]) {
+        // Areas by type add up to the total, low-efficiency areas by type to the low total.
+        let (n, a) = sum(&ts["by_type"]);
+        assert_eq!(n, ts["parcels"]["count"].as_u64().unwrap());
+        assert!(
+            close(a, area(&ts["parcels"])),
+            "{}: {a} vs {}",
+            ts["town"],
+            area(&ts["parcels"])
+        );
+        let (n, a) = sum(&ts["low_by_type"]);
+        assert_eq!(n, ts["low"]["count"].as_u64().unwrap());
+        assert!(close(a, area(&ts["low"])));
+        // Every low parcel has at least one reason.
+        let (n, _) = sum(&ts["low_by_reason"]);
+        assert!(n >= ts["low"]["count"].as_u64().unwrap());
+        // Units exact: mu = m² × 3/2000, ha = m² / 10⁴, km² = m² / 10⁶.
+        for t in [&ts["parcels"], &ts["low"], &ts["scattered"]] {
+            let m2 = area(t);
+            assert_eq!(t["area"]["mu"].as_f64().unwrap(), m2 * 3.0 / 2000.0);
+            assert_eq!(t["area"]["ha"].as_f64().unwrap(), m2 / 10_000.0);
+            assert_eq!(t["area"]["km2"].as_f64().unwrap(), m2 / 1_000_000.0);
+        }
+        let checks: Vec<&str> = ts["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert!(checks.contains(&"programme_in_large") && checks.contains(&"consent"));
+    }
+
+    // The towns add up to the district.
+    for key in ["parcels", "low", "scattered"] {
+        let n: u64 = towns
+            .iter()
+            .map(|t| t[key]["count"].as_u64().unwrap())
+            .sum();
+        let a: f64 = towns.iter().map(|t| area(&t[key])).sum();
+        assert_eq!(n, district[key]["count"].as_u64().unwrap(), "{key}");
+        assert!(close(a, area(&district[key])), "{key}");
+    }
+    for map in ["by_type", "low_by_type", "low_by_reason", "circles"] {
+        for (k, d) in district[map].as_object().unwrap() {
+            let a: f64 = towns.iter().filter_map(|t| t[map].get(k)).map(area).sum();
+            assert!(close(a, area(d)), "{map}.{k}");
+        }
+    }
+    // The sample meets the 70 % rule in every town, and the district's check says so.
+    let programme = &district["checks"][0];
+    assert_eq!(programme["id"], "programme_in_large");
+    assert_eq!(programme["pass"], true);
+
+    // stats.csv: BOM, header, the same figures (one row per tally and check).
+    let csv = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[..5], ["town", "section", "item", "item_zh", "count"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = |town: &str, section: &str, item: &str| {
+        rows.iter()
+            .find(|r| &r[0] == town && &r[1] == section && &r[2] == item)
+            .unwrap_or_else(|| panic!("no row {town},{section},{item}"))
+    };
+    let t0 = towns[0]["town"].as_str().unwrap();
+    let r = row(t0, "parcels", "all");
+    assert_eq!(
+        r[4].parse::<u64>().unwrap(),
+        towns[0]["parcels"]["count"].as_u64().unwrap()
+    );
+    assert!(close(r[5].parse().unwrap(), area(&towns[0]["parcels"])));
+    assert_eq!(&row("全区", "by_type", "industrial")[3], "工业");
+    assert_eq!(&row("全区", "check", "programme_in_large")[12], "pass");
+    let expected_rows: usize = towns
+        .iter()
+        .chain([district])
+        .map(|t| {
+            3 + t["by_type"].as_object().unwrap().len()
+                + t["low_by_type"].as_object().unwrap().len()
+                + t["low_by_reason"].as_object().unwrap().len()
+                + t["circles"].as_object().unwrap().len()
+                + t["checks"].as_array().unwrap().len()
+        })
+        .sum();
+    assert_eq!(rows.len(), expected_rows);
+}
