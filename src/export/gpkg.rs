@@ -11,6 +11,10 @@ use gdal::vector::{
 use gdal::{Dataset, DriverManager};
 use std::path::Path;
 
+/// Name of the geometry column of every spatial layer (GDAL's default, named here because
+/// `layer_styles` refers to it).
+pub const GEOMETRY_COLUMN: &str = "geom";
+
 /// Writes layers into a new GeoPackage, each with a flag saying whether it has
 /// geometry (an empty spatial layer is still spatial). `srs_wkt` is the working CRS
 /// (`None`: a local grid, written without SRS).
@@ -43,7 +47,7 @@ fn write_layer(
         } else {
             OGRwkbGeometryType::wkbNone
         },
-        options: None,
+        options: Some(&[&format!("GEOMETRY_NAME={GEOMETRY_COLUMN}")]),
     })?;
     for f in &layer.fields {
         let ty = match f.kind {

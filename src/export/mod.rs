@@ -6,8 +6,10 @@ use geo::MultiPolygon;
 pub mod geojson;
 pub mod gpkg;
 pub mod parcels;
+pub mod qgis_project;
 pub mod shapefile;
 pub mod stats;
+pub mod style;
 pub mod zones;
 
 /// A layer ready to write: fields, and rows borrowing their geometry.

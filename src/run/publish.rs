@@ -98,6 +98,16 @@ pub(super) fn write_outputs(
             working.esri_wkt().as_deref(),
             encoding_rs::UTF_8,
         )?;
+        // Its QGIS style beside it, in the Shapefile's own (short) field names.
+        let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+        let long_of: BTreeMap<String, String> = names
+            .iter()
+            .filter(|(l, s)| l != s)
+            .map(|(l, s)| (s.clone(), l.clone()))
+            .collect();
+        let qml = export::style::qml(export::style::LayerStyle::of(&layer.name), &short, &long_of);
+        let qml_path = stage.join(format!("{}.qml", layer.name));
+        std::fs::write(&qml_path, qml).map_err(|e| io(&qml_path, e))?;
         if layer.name == "parcels" {
             shortened = names.into_iter().filter(|(l, s)| l != s).collect();
         }
@@ -109,12 +119,39 @@ pub(super) fn write_outputs(
     if let Some(o) = &orphans {
         layers.push((o, true));
     }
+    let project_layers: Vec<export::qgis_project::ProjectLayer> = layers
+        .iter()
+        .map(|(l, spatial)| export::qgis_project::ProjectLayer {
+            name: l.name.clone(),
+            fields: l.fields.iter().map(|f| f.name.clone()).collect(),
+            spatial: *spatial,
+        })
+        .collect();
+    let styles = export::style::layer_styles_table(&layers);
+    layers.push((&styles, false));
     export::gpkg::write_gpkg(
         &stage.join("landsift.gpkg"),
         &layers,
         working.wkt().as_deref(),
     )?;
     timer.lap("write_gpkg");
+
+    let wkt = working.wkt();
+    let crs = wkt.as_deref().map(|wkt| export::qgis_project::ProjectCrs {
+        authid: working.crs.epsg.map(|c| format!("EPSG:{c}")),
+        wkt,
+        name: &working.crs.name,
+        geographic: working.crs.kind == CrsKind::Geographic,
+    });
+    let qgs = export::qgis_project::project(
+        "landsift",
+        "landsift.gpkg",
+        &project_layers,
+        crs.as_ref(),
+        extent(&model.parcels.parcels),
+    );
+    let qgs_path = stage.join("landsift.qgs");
+    std::fs::write(&qgs_path, qgs).map_err(|e| io(&qgs_path, e))?;
 
     export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
     let stats = export::stats::build(
@@ -144,6 +181,23 @@ pub(super) fn write_outputs(
     outputs.push("summary.json".into());
     timer.lap("publish");
     Ok(Written { outputs, shortened })
+}
+
+/// The parcels' extent `[xmin, ymin, xmax, ymax]`, `None` without parcels.
+fn extent(parcels: &[crate::model::Parcel]) -> Option<[f64; 4]> {
+    use geo::BoundingRect;
+    parcels
+        .iter()
+        .filter_map(|p| p.geometry.bounding_rect())
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// Buildings that stand in no parcel (roads, rivers, outside the parcels layer).

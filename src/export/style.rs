@@ -1,0 +1,405 @@
+//! QGIS styles for every layer landsift writes: parcels coloured by low-efficiency type
+//! (non-low land pale, excluded land hatched), circles as outlined zones by level with
+//! labels (id and area in mu or km²), and Chinese field aliases.
+//!
+//! One style body per layer (renderer, labels, aliases) goes three ways: a `.qml` beside
+//! each Shapefile, the GeoPackage's `layer_styles` table (each layer's default style, as
+//! QGIS stores it), and the `landsift.qgs` project. Symbol layers use the `<prop k v>`
+//! form that every QGIS 3 reads (Debian 12 ships 3.22).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The kinds of layer styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerStyle {
+    Parcels,
+    Small,
+    Middle,
+    Large,
+    Orphans,
+    /// Attribute tables (rejects): aliases only.
+    Table,
+}
+
+impl LayerStyle {
+    /// The style of a layer by its name in the outputs.
+    pub fn of(layer: &str) -> LayerStyle {
+        match layer {
+            "parcels" => LayerStyle::Parcels,
+            "small_circles" => LayerStyle::Small,
+            "middle_circles" => LayerStyle::Middle,
+            "large_circles" => LayerStyle::Large,
+            "orphan_buildings" => LayerStyle::Orphans,
+            _ => LayerStyle::Table,
+        }
+    }
+
+    /// Chinese and English title of the layer (layer tree, report).
+    pub fn title(self, layer: &str) -> String {
+        match self {
+            LayerStyle::Parcels => "宗地 parcels".into(),
+            LayerStyle::Small => "小圈（改造单元）small circles".into(),
+            LayerStyle::Middle => "中圈 middle circles".into(),
+            LayerStyle::Large => "大圈 large circles".into(),
+            LayerStyle::Orphans => "未落宗建筑 orphan buildings".into(),
+            LayerStyle::Table if layer == "rejects" => "未入库记录 rejects".into(),
+            LayerStyle::Table => layer.into(),
+        }
+    }
+}
+
+/// Colours of the low-efficiency types (ColorBrewer Set1-like, distinguishable in print).
+pub const TYPE_COLOURS: &[(&str, &str, &str)] = &[
+    ("industrial", "工业", "#a6611a"),
+    ("commercial", "商业商务", "#d7191c"),
+    ("residential", "居住", "#fdae61"),
+    ("facility", "公共设施", "#2c7bb6"),
+];
+/// Land that is not low-efficiency, and land excluded from renewal.
+pub const NOT_LOW_COLOUR: &str = "#e8e8e8";
+pub const EXCLUDED_COLOUR: &str = "#7fbf7b";
+/// Outline colours and widths (mm) of the circle levels.
+pub const LEVEL_STROKES: &[(&str, &str, f64)] = &[
+    ("large", "#b2182b", 0.9),
+    ("middle", "#ef8a62", 0.6),
+    ("small", "#2166ac", 0.3),
+];
+
+/// Chinese aliases of the engine's and zones' fields.
+const ALIASES: &[(&str, &str)] = &[
+    ("parcel_id", "宗地编号"),
+    ("land_use", "用地代码"),
+    ("town", "镇街"),
+    ("far", "容积率"),
+    ("bld_cov", "建筑密度"),
+    ("yr_built", "建成年份"),
+    ("tax_mu", "亩均税收"),
+    ("out_mu", "亩均产值"),
+    ("vacancy", "空置率"),
+    ("idle_yrs", "闲置年限"),
+    ("danger", "危房等级"),
+    ("ind_class", "产业类别"),
+    ("consent", "改造意愿"),
+    ("area_m2", "面积（平方米）"),
+    ("area_mu", "面积（亩）"),
+    ("area_ha", "面积（公顷）"),
+    ("area_km2", "面积（平方公里）"),
+    ("low", "低效用地"),
+    ("ltype", "低效类型"),
+    ("class", "低效等级"),
+    ("score", "综合评分"),
+    ("reasons", "认定规则"),
+    ("reasons_zh", "认定理由"),
+    ("not_eval", "无法评价规则"),
+    ("excluded", "不纳入改造"),
+    ("excl_why", "不纳入原因"),
+    ("controls", "管控要素"),
+    ("far_m", "实测容积率"),
+    ("cov_m", "实测建筑密度"),
+    ("n_bldg", "建筑数"),
+    ("unit_id", "改造单元"),
+    ("middle_id", "中圈"),
+    ("large_id", "大圈"),
+    ("scattered", "零星低效用地"),
+    ("zone_id", "编号"),
+    ("level", "层级"),
+    ("n_parcels", "宗地数"),
+    ("low_share", "低效用地占比"),
+    ("dom_type", "主导类型"),
+    ("compact", "紧凑度"),
+    ("parent_id", "上级圈层"),
+    ("note", "说明"),
+    ("program", "近期实施"),
+    ("rank", "实施序位"),
+    ("source", "来源"),
+    ("record", "记录号"),
+    ("id", "编号"),
+    ("reason", "原因"),
+    ("detail", "详情"),
+    ("floors", "层数"),
+];
+
+/// XML-escapes text for attributes and content.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `#rrggbb` → QGIS `r,g,b,a`.
+fn rgba(hex: &str, alpha: u8) -> String {
+    let h = hex.trim_start_matches('#');
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0);
+    format!("{},{},{},{alpha}", c(0), c(2), c(4))
+}
+
+fn fill_symbol(name: &str, fill: &str, fill_style: &str, outline: &str, width_mm: f64) -> String {
+    format!(
+        r#"<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0"><layer class="SimpleFill" enabled="1" locked="0" pass="0"><prop k="color" v="{fill}"/><prop k="style" v="{fill_style}"/><prop k="outline_color" v="{outline}"/><prop k="outline_style" v="solid"/><prop k="outline_width" v="{width_mm}"/><prop k="outline_width_unit" v="MM"/><prop k="joinstyle" v="miter"/></layer></symbol>"#
+    )
+}
+
+/// The labels of a layer: a QGIS expression, drawn over the polygon with a white halo.
+fn labeling(expression: &str, size_pt: f64, colour: &str) -> String {
+    format!(
+        r#"<labeling type="simple"><settings calloutType="simple"><text-style fieldName="{}" isExpression="1" fontFamily="Noto Sans CJK SC" fontSize="{size_pt}" fontSizeUnit="Point" fontWeight="75" fontItalic="0" textColor="{}" textOpacity="1" multilineHeight="1" namedStyle="Bold"><text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128"/></text-style><text-format multilineAlign="1" wrapChar="" autoWrapLength="0" plussign="0"/><placement placement="1" offsetType="0" dist="0" priority="5" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0"/><rendering obstacle="1" displayAll="0" scaleVisibility="0" upsidedownLabels="0" limitNumLabels="0" drawLabels="1"/></settings></labeling>"#,
+        xml(expression),
+        rgba(colour, 255)
+    )
+}
+
+/// Aliases for the fields a layer has: `fields` are its real names, `long_of` maps a
+/// shortened Shapefile name back to its long name.
+fn aliases(fields: &[String], long_of: &BTreeMap<String, String>) -> String {
+    let table: BTreeMap<&str, &str> = ALIASES.iter().copied().collect();
+    let mut out = String::from("<aliases>");
+    for (i, f) in fields.iter().enumerate() {
+        let long = long_of.get(f).map(String::as_str).unwrap_or(f);
+        if let Some(zh) = table.get(long) {
+            let _ = write!(
+                out,
+                r#"<alias field="{}" index="{i}" name="{}"/>"#,
+                xml(f),
+                xml(zh)
+            );
+        }
+    }
+    out.push_str("</aliases>");
+    out
+}
+
+/// The style body of one layer (renderer, labels, aliases), and whether it labels.
+/// `fields` are the layer's field names as written; `long_of` maps shortened names to
+/// their long names (Shapefile), so expressions use the names the layer really has.
+pub fn body(
+    style: LayerStyle,
+    fields: &[String],
+    long_of: &BTreeMap<String, String>,
+) -> (String, bool) {
+    let name = |long: &str| -> String {
+        long_of
+            .iter()
+            .find(|(_, l)| l.as_str() == long)
+            .map(|(s, _)| s.clone())
+            .unwrap_or_else(|| long.to_string())
+    };
+    let q = |long: &str| format!("\"{}\"", name(long));
+    let mut out = String::new();
+    let labels = match style {
+        LayerStyle::Parcels => {
+            // Category: excluded, then the low-efficiency type, then "not low".
+            let expr = format!(
+                "CASE WHEN {} = 1 THEN 'excluded' WHEN {} = 1 THEN {} ELSE 'not_low' END",
+                q("excluded"),
+                q("low"),
+                q("ltype")
+            );
+            let mut cats = String::new();
+            let mut syms = String::new();
+            let edge = rgba("#9e9e9e", 255);
+            for (i, (key, zh, colour)) in TYPE_COLOURS.iter().enumerate() {
+                let _ = write!(
+                    cats,
+                    r#"<category render="true" symbol="{i}" value="{key}" label="低效{zh} low-efficiency {key}" type="string"/>"#
+                );
+                syms.push_str(&fill_symbol(
+                    &i.to_string(),
+                    &rgba(colour, 255),
+                    "solid",
+                    &edge,
+                    0.1,
+                ));
+            }
+            let n = TYPE_COLOURS.len();
+            let _ = write!(
+                cats,
+                r#"<category render="true" symbol="{n}" value="not_low" label="非低效 not low-efficiency" type="string"/><category render="true" symbol="{}" value="excluded" label="不纳入改造 excluded (red line, farmland, heritage)" type="string"/>"#,
+                n + 1
+            );
+            syms.push_str(&fill_symbol(
+                &n.to_string(),
+                &rgba(NOT_LOW_COLOUR, 255),
+                "solid",
+                &edge,
+                0.1,
+            ));
+            syms.push_str(&fill_symbol(
+                &(n + 1).to_string(),
+                &rgba(EXCLUDED_COLOUR, 255),
+                "b_diagonal",
+                &rgba(EXCLUDED_COLOUR, 255),
+                0.2,
+            ));
+            let _ = write!(
+                out,
+                r#"<renderer-v2 type="categorizedSymbol" attr="{}" symbollevels="0" enableorderby="0" forceraster="0"><categories>{cats}</categories><symbols>{syms}</symbols></renderer-v2>"#,
+                xml(&expr)
+            );
+            false
+        }
+        LayerStyle::Small | LayerStyle::Middle | LayerStyle::Large => {
+            let level = match style {
+                LayerStyle::Small => "small",
+                LayerStyle::Middle => "middle",
+                _ => "large",
+            };
+            let (_, colour, width) = LEVEL_STROKES.iter().find(|l| l.0 == level).expect("level");
+            let _ = write!(
+                out,
+                r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
+                fill_symbol("0", &rgba(colour, 40), "solid", &rgba(colour, 255), *width)
+            );
+            let expr = if style == LayerStyle::Small {
+                format!(
+                    "{} || '\\n' || format_number({}, 0) || ' 亩'",
+                    q("zone_id"),
+                    q("area_mu")
+                )
+            } else {
+                format!(
+                    "{} || '\\n' || format_number({}, 2) || ' km²'",
+                    q("zone_id"),
+                    q("area_km2")
+                )
+            };
+            let size = match style {
+                LayerStyle::Small => 7.0,
+                LayerStyle::Middle => 9.0,
+                _ => 11.0,
+            };
+            out.push_str(&labeling(&expr, size, colour));
+            true
+        }
+        LayerStyle::Orphans => {
+            let _ = write!(
+                out,
+                r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
+                fill_symbol(
+                    "0",
+                    &rgba("#6a3d9a", 180),
+                    "solid",
+                    &rgba("#3f007d", 255),
+                    0.2
+                )
+            );
+            false
+        }
+        LayerStyle::Table => false,
+    };
+    out.push_str(&aliases(fields, long_of));
+    (out, labels)
+}
+
+/// A whole `.qml` document for one layer.
+pub fn qml(style: LayerStyle, fields: &[String], long_of: &BTreeMap<String, String>) -> String {
+    let (body, labels) = body(style, fields, long_of);
+    format!(
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22.16-Białowieża\" styleCategories=\"Symbology|Labeling|Fields\" labelsEnabled=\"{}\">\n{body}\n</qgis>\n",
+        u8::from(labels)
+    )
+}
+
+/// The GeoPackage's `layer_styles` table as QGIS keeps it (empty catalog and schema,
+/// table and geometry column names, the QML, `useAsDefault` = 1), one default style per
+/// layer; QGIS applies it when the layer is opened.
+pub fn layer_styles_table(layers: &[(&super::OutLayer, bool)]) -> super::OutLayer<'static> {
+    use crate::model::{FieldDef, FieldKind, Value};
+    let text = |s: &str| Value::Text(s.to_string());
+    let rows = layers
+        .iter()
+        .map(|(layer, spatial)| {
+            let fields: Vec<String> = layer.fields.iter().map(|f| f.name.clone()).collect();
+            let style = LayerStyle::of(&layer.name);
+            super::OutRow {
+                geometry: None,
+                values: vec![
+                    text(""),
+                    text(""),
+                    text(&layer.name),
+                    text(if *spatial {
+                        super::gpkg::GEOMETRY_COLUMN
+                    } else {
+                        ""
+                    }),
+                    text(&format!("landsift {}", layer.name)),
+                    text(&qml(style, &fields, &BTreeMap::new())),
+                    text(""),
+                    Value::Int(1),
+                    text(&style.title(&layer.name)),
+                    text("landsift"),
+                    Value::Null,
+                    Value::Null,
+                ],
+            }
+        })
+        .collect();
+    let field = |n: &str, k| FieldDef::new(n, k);
+    super::OutLayer {
+        name: "layer_styles".into(),
+        fields: vec![
+            field("f_table_catalog", FieldKind::Text),
+            field("f_table_schema", FieldKind::Text),
+            field("f_table_name", FieldKind::Text),
+            field("f_geometry_column", FieldKind::Text),
+            field("styleName", FieldKind::Text),
+            field("styleQML", FieldKind::Text),
+            field("styleSLD", FieldKind::Text),
+            field("useAsDefault", FieldKind::Int),
+            field("description", FieldKind::Text),
+            field("owner", FieldKind::Text),
+            field("ui", FieldKind::Text),
+            // QGIS orders styles by it; empty: the run's outputs carry no clock time.
+            field("update_time", FieldKind::Text),
+        ],
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parcel_style_uses_the_layer_s_own_field_names() {
+        let fields: Vec<String> = ["parcel_id", "low", "ltype", "excluded"]
+            .map(String::from)
+            .to_vec();
+        let long: BTreeMap<String, String> =
+            [("excl_short".to_string(), "excluded".to_string())].into();
+        let fields_short: Vec<String> = ["parcel_id", "low", "ltype", "excl_short"]
+            .map(String::from)
+            .to_vec();
+        let (full, labels) = body(LayerStyle::Parcels, &fields, &BTreeMap::new());
+        assert!(!labels);
+        assert!(full.contains("CASE WHEN &quot;excluded&quot; = 1"));
+        assert!(full.contains(r#"<alias field="parcel_id" index="0" name="宗地编号"/>"#));
+        let (short, _) = body(LayerStyle::Parcels, &fields_short, &long);
+        assert!(short.contains("CASE WHEN &quot;excl_short&quot; = 1"));
+        assert!(short.contains(r#"<alias field="excl_short" index="3" name="不纳入改造"/>"#));
+    }
+
+    #[test]
+    fn circle_styles_label_id_and_area() {
+        let fields: Vec<String> = ["zone_id", "area_mu", "area_km2"]
+            .map(String::from)
+            .to_vec();
+        let (small, labels) = body(LayerStyle::Small, &fields, &BTreeMap::new());
+        assert!(
+            labels && small.contains("format_number(&quot;area_mu&quot;, 0) || &apos; 亩&apos;")
+        );
+        let doc = qml(LayerStyle::Large, &fields, &BTreeMap::new());
+        assert!(doc.starts_with("<!DOCTYPE qgis") && doc.contains("labelsEnabled=\"1\""));
+        assert!(doc.contains("km²"));
+        assert!(doc.contains(r#"<prop k="outline_color" v="178,24,43,255"/>"#));
+    }
+}
