@@ -139,3 +139,148 @@ fn statistics_add_up_and_match_the_summary() {
         .sum();
     assert_eq!(rows.len(), expected_rows);
 }
+
+#[test]
+fn geopackage_holds_every_layer_with_its_default_style() {
+    use gdal::vector::LayerAccess;
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_ok(&[], &out);
+    let ds = gdal::Dataset::open(out.join("landsift.gpkg")).unwrap();
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let expected = [
+        ("parcels", summary["parcels_out"].as_u64().unwrap()),
+        (
+            "small_circles",
+            summary["zones"]["small_circles"].as_u64().unwrap(),
+        ),
+        (
+            "middle_circles",
+            summary["zones"]["middle_circles"].as_u64().unwrap(),
+        ),
+        (
+            "large_circles",
+            summary["zones"]["large_circles"].as_u64().unwrap(),
+        ),
+        ("rejects", summary["parcels_rejected"].as_u64().unwrap()),
+        (
+            "orphan_buildings",
+            summary["measure"]["orphans"].as_u64().unwrap(),
+        ),
+    ];
+    for (name, count) in expected {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
+        let layer = ds.layer_by_name(name).unwrap();
+        assert_eq!(layer.feature_count(), count, "{name}");
+        let spatial = name != "rejects";
+        let epsg = layer.spatial_ref().and_then(|s| s.auth_code().ok());
+        assert_eq!(epsg, spatial.then_some(4547), "{name} CRS");
+    }
+    // Full-length names and real types.
+    let fields = |layer: &str| -> Vec<(String, u32)> {
+        ds.layer_by_name(layer)
+            .unwrap()
+            .defn()
+            .fields()
+            .map(|f| (f.name(), f.field_type()))
+            .collect()
+    };
+    use gdal::vector::OGRFieldType::*;
+    let parcels = fields("parcels");
+    for (name, ty) in [
+        ("reasons_zh", OFTString),
+        ("area_mu", OFTReal),
+        ("unit_id", OFTString),
+        ("scattered", OFTInteger64),
+    ] {
+        assert!(
+            parcels.contains(&(name.to_string(), ty)),
+            "parcels.{name}: {parcels:?}"
+        );
+    }
+    for (long, short) in summary["shapefile_field_names"].as_object().unwrap() {
+        assert!(
+            parcels.iter().any(|(n, _)| n == long),
+            "GPKG keeps {long} (Shapefile: {short})"
+        );
+    }
+    let small = fields("small_circles");
+    for (name, ty) in [
+        ("zone_id", OFTString),
+        ("area_km2", OFTReal),
+        ("n_parcels", OFTInteger64),
+        ("program", OFTInteger64),
+        ("rank", OFTInteger64),
+    ] {
+        assert!(
+            small.contains(&(name.to_string(), ty)),
+            "small_circles.{name}: {small:?}"
+        );
+    }
+    // layer_styles: one default QGIS style per layer, on its geometry column.
+    let styles = read_back(&out.join("landsift.gpkg"), Some("layer_styles"));
+    let mut styled = Vec::new();
+    for row in &styles.rows {
+        let text = |k: &str| row[k].clone().unwrap_or_default();
+        assert_eq!(text("useAsDefault"), "1");
+        assert!(text("styleQML").starts_with("<!DOCTYPE qgis"));
+        assert_eq!(text("f_table_schema"), "");
+        let geom = text("f_geometry_column");
+        assert_eq!(geom.is_empty(), text("f_table_name") == "rejects");
+        styled.push(text("f_table_name"));
+    }
+    styled.sort();
+    let mut want: Vec<String> = expected.iter().map(|(n, _)| n.to_string()).collect();
+    want.sort();
+    assert_eq!(styled, want);
+}
+
+#[test]
+fn report_is_one_offline_page_with_a_map_per_town() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_ok(&[], &out);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for external in ["src=\"", "href=\"http", "url(http", "@import", "<link"] {
+        assert!(
+            !html.contains(external),
+            "report.html refers outside itself: {external}"
+        );
+    }
+    let towns = summary["zones"]["towns"].as_array().unwrap();
+    assert_eq!(html.matches("<svg class=\"map\"").count(), towns.len());
+    for t in towns {
+        let name = t["town"].as_str().unwrap();
+        assert!(html.contains(&format!("<h3>{name} ")), "{name}");
+    }
+    for text in [
+        "政策核查",
+        "Policy checks",
+        "认定规则",
+        "rejects.csv",
+        "✔ 通过 pass",
+        "EPSG:4547",
+        "GBK",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    // Every large circle is drawn and labelled.
+    assert_eq!(
+        html.matches(">L1</text>").count() + html.matches(">L2</text>").count(),
+        summary["zones"]["large_circles"].as_u64().unwrap() as usize
+    );
+    // Sample outputs name each file at the top of the output directory.
+    for f in [
+        "landsift.qgs",
+        "report.html",
+        "stats.csv",
+        "stats.json",
+        "landsift.gpkg",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}

@@ -53,20 +53,37 @@ fn sample_district_runs_with_nothing_lost() {
 
 #[test]
 fn two_runs_give_byte_identical_data_files() {
+    // The second run on one thread: parallelism must not change a byte.
     let dir = tmp();
     let a = dir.path().join("a");
     let b = dir.path().join("b");
     run_ok(&[], &a);
-    run_ok(&[], &b);
-    for f in [
-        "parcels.geojson",
-        "parcels.shp",
-        "parcels.shx",
-        "parcels.dbf",
-        "parcels.prj",
-        "parcels.cpg",
-        "rejects.csv",
+    let o = landsift_env(
+        &["run", "--out", b.to_str().unwrap()],
+        &[("RAYON_NUM_THREADS", "1")],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut files = vec![
+        "parcels.dbf".to_string(),
+        "parcels.prj".into(),
+        "parcels.cpg".into(),
+        "rejects.csv".into(),
+        "stats.csv".into(),
+        "stats.json".into(),
+        "report.html".into(),
+        "landsift.qgs".into(),
+    ];
+    for layer in [
+        "parcels",
+        "small_circles",
+        "middle_circles",
+        "large_circles",
     ] {
+        for ext in ["geojson", "shp", "shx", "qml"] {
+            files.push(format!("{layer}.{ext}"));
+        }
+    }
+    for f in &files {
         let x = std::fs::read(a.join(f)).unwrap();
         let y = std::fs::read(b.join(f)).unwrap();
         assert!(x == y, "{f} differs between two runs");

@@ -5,6 +5,7 @@ use geo::MultiPolygon;
 
 pub mod geojson;
 pub mod gpkg;
+pub mod html_report;
 pub mod parcels;
 pub mod qgis_project;
 pub mod shapefile;

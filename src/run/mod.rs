@@ -116,7 +116,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
     );
     if opts.write {
         let written = publish::write_outputs(
-            opts, &settings, &criteria, &inputs, &model, &analysis, &mut timer,
+            opts, &settings, &criteria, &inputs, &model, &analysis, &summary, &mut timer,
         )?;
         summary.outputs = written.outputs;
         summary.shapefile_field_names = written.shortened;

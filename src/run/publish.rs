@@ -45,6 +45,7 @@ pub(super) fn write_outputs(
     inputs: &Inputs,
     model: &Model,
     analysis: &Analysis,
+    summary: &Summary,
     timer: &mut Timer,
 ) -> Result<Written> {
     let out = &opts.out;
@@ -164,6 +165,38 @@ pub(super) fn write_outputs(
     );
     export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
     export::stats::write_json(&stage.join("stats.json"), &stats)?;
+    let excluded: Vec<bool> = match &analysis.controls {
+        Some(c) => c.iter().map(|c| c.excluded).collect(),
+        None => vec![false; model.parcels.parcels.len()],
+    };
+    let html = export::html_report::render(&export::html_report::ReportInput {
+        parcels: &model.parcels.parcels,
+        scores: &analysis.scores,
+        excluded: &excluded,
+        town: &analysis.town,
+        zones: &analysis.zones,
+        stats: &stats,
+        criteria,
+        facts: export::html_report::RunFacts {
+            crs: &summary.crs,
+            crs_name: &summary.crs_name,
+            source_crs: &summary.source_crs,
+            encoding: &summary.encoding,
+            parcels_in: summary.parcels_in,
+            parcels_out: summary.parcels_out,
+            buildings_in: summary.buildings_in,
+            rejected_by_reason: summary
+                .rejected_by_reason
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            preset: &summary.preset,
+            scheme: summary.scheme,
+        },
+    });
+    let html_path = stage.join("report.html");
+    std::fs::write(&html_path, html).map_err(|e| io(&html_path, e))?;
+    timer.lap("write_report");
 
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
         .map_err(|e| io(&stage, e))?

@@ -1,0 +1,508 @@
+//! `report.html`: one self-contained page (no network, no external files) for planners,
+//! Chinese first with English labels: a map of each town drawn by landsift as SVG —
+//! low-efficiency parcels by type over the rest of the land, and the three circle
+//! levels — then the statistics, the policy checks with pass/fail, the rules used with
+//! their sources, and the inputs (CRS, encoding, counts, rejects by reason).
+
+use super::stats::{type_zh, Check, Stats, Tally, TownStats};
+use super::style::{xml, EXCLUDED_COLOUR, LEVEL_STROKES, NOT_LOW_COLOUR, TYPE_COLOURS};
+use crate::criteria::Criteria;
+use crate::model::Parcel;
+use crate::score::ParcelScore;
+use crate::zone::{Zone, Zones};
+use geo::{BoundingRect, Centroid, MultiPolygon, Rect};
+use std::fmt::Write;
+
+/// Width of a town map in CSS pixels (the SVG scales to the page).
+const MAP_WIDTH: f64 = 960.0;
+/// Above this many parcels in a town, only low-efficiency parcels and zones are drawn
+/// (the page stays light enough for a browser).
+const MAX_DRAWN_PARCELS: usize = 40_000;
+
+/// What the report shows of the run's inputs.
+pub struct RunFacts<'a> {
+    pub crs: &'a str,
+    pub crs_name: &'a str,
+    pub source_crs: &'a str,
+    pub encoding: &'a str,
+    pub parcels_in: usize,
+    pub parcels_out: usize,
+    pub buildings_in: Option<usize>,
+    pub rejected_by_reason: Vec<(String, usize)>,
+    pub preset: &'a str,
+    pub scheme: &'a str,
+}
+
+/// Everything the report draws from.
+pub struct ReportInput<'a> {
+    pub parcels: &'a [Parcel],
+    pub scores: &'a [ParcelScore],
+    pub excluded: &'a [bool],
+    pub town: &'a [String],
+    pub zones: &'a Zones,
+    pub stats: &'a Stats,
+    pub criteria: &'a Criteria,
+    pub facts: RunFacts<'a>,
+}
+
+const CSS: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:0 auto;max-width:1040px;padding:16px 24px;color:#222;line-height:1.45}h1{font-size:24px;margin:8px 0}h2{font-size:20px;border-bottom:2px solid #b2182b;padding-bottom:4px;margin-top:32px}h3{font-size:16px;margin:20px 0 6px}.en{color:#666;font-weight:normal;font-size:.85em}table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}.pass{color:#1a7f37;font-weight:bold}.fail{color:#b2182b;font-weight:bold}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}.card b{display:block;font-size:20px}svg.map{width:100%;height:auto;border:1px solid #ccc;background:#fbfbfb}.legend span{display:inline-block;margin-right:14px;font-size:13px}.sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #999}.note{color:#555;font-size:13px}";
+
+/// A number with thousands separators and `d` decimals.
+fn num(x: f64, d: usize) -> String {
+    let s = format!("{x:.d$}");
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |r| ("-", r));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Maps working-CRS coordinates into the SVG's pixel space (y down).
+struct Frame {
+    x0: f64,
+    y1: f64,
+    scale: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn new(extent: Rect<f64>) -> Frame {
+        let pad = 0.02 * extent.width().max(extent.height()).max(1.0);
+        let (x0, y0) = (extent.min().x - pad, extent.min().y - pad);
+        let (x1, y1) = (extent.max().x + pad, extent.max().y + pad);
+        let scale = MAP_WIDTH / (x1 - x0);
+        Frame {
+            x0,
+            y1,
+            scale,
+            height: ((y1 - y0) * scale).ceil(),
+        }
+    }
+
+    fn pt(&self, c: geo::Coord<f64>) -> (f64, f64) {
+        ((c.x - self.x0) * self.scale, (self.y1 - c.y) * self.scale)
+    }
+
+    /// Path data of a multipolygon (holes by the even–odd rule), one decimal.
+    fn path(&self, shape: &MultiPolygon<f64>, d: &mut String) {
+        for poly in &shape.0 {
+            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                let mut first = true;
+                let mut last = (f64::NAN, f64::NAN);
+                for c in ring.coords() {
+                    let (x, y) = self.pt(*c);
+                    let (x, y) = ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0);
+                    if (x, y) == last {
+                        continue;
+                    }
+                    let _ = write!(d, "{}{x} {y}", if first { "M" } else { "L" });
+                    first = false;
+                    last = (x, y);
+                }
+                if !first {
+                    d.push('Z');
+                }
+            }
+        }
+    }
+}
+
+/// The SVG map of one town.
+fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) -> String {
+    let extent = members
+        .iter()
+        .filter_map(|&p| input.parcels[p].geometry.bounding_rect())
+        .reduce(|a, b| {
+            Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+    let Some(extent) = extent else {
+        return String::new();
+    };
+    let frame = Frame::new(extent);
+    let draw_all = members.len() <= MAX_DRAWN_PARCELS;
+    // One path per category keeps the page small.
+    let mut not_low = String::new();
+    let mut excluded = String::new();
+    let mut by_type: Vec<String> = vec![String::new(); TYPE_COLOURS.len()];
+    for &p in members {
+        let s = &input.scores[p];
+        let geom = &input.parcels[p].geometry;
+        if input.excluded[p] {
+            if draw_all {
+                frame.path(geom, &mut excluded);
+            }
+        } else if s.low {
+            let key = s.ltype.map(|t| t.name()).unwrap_or("other");
+            match TYPE_COLOURS.iter().position(|t| t.0 == key) {
+                Some(i) => frame.path(geom, &mut by_type[i]),
+                None => frame.path(geom, &mut not_low),
+            }
+        } else if draw_all {
+            frame.path(geom, &mut not_low);
+        }
+    }
+    let mut svg = format!(
+        r#"<svg class="map" id="map-{index}" viewBox="0 0 {MAP_WIDTH} {}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{} map"><title>{}</title>"#,
+        frame.height,
+        xml(name),
+        xml(name)
+    );
+    let _ = write!(
+        svg,
+        r#"<path fill="{NOT_LOW_COLOUR}" stroke="none" d="{not_low}"/>"#
+    );
+    let _ = write!(
+        svg,
+        r#"<path fill="{EXCLUDED_COLOUR}" stroke="none" d="{excluded}"/>"#
+    );
+    for (i, d) in by_type.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<path fill="{}" stroke="none" d="{d}"/>"#,
+            TYPE_COLOURS[i].2
+        );
+    }
+    for (level, zs) in [
+        ("small", zones_of(&input.zones.small, name)),
+        ("middle", zones_of(&input.zones.middle, name)),
+        ("large", zones_of(&input.zones.large, name)),
+    ] {
+        let (_, colour, width_mm) = LEVEL_STROKES.iter().find(|l| l.0 == level).expect("level");
+        let width_px = width_mm * 2.5;
+        for z in &zs {
+            let mut d = String::new();
+            frame.path(&z.outline, &mut d);
+            let area = if level == "small" {
+                format!("{} 亩", num(z.area_m2 * 3.0 / 2000.0, 0))
+            } else {
+                format!("{} km²", num(z.area_m2 / 1e6, 2))
+            };
+            let _ = write!(
+                svg,
+                r#"<path fill="none" stroke="{colour}" stroke-width="{width_px}" fill-rule="evenodd" d="{d}"><title>{} {area}</title></path>"#,
+                xml(&z.id)
+            );
+        }
+        if level != "small" {
+            for z in &zs {
+                if let Some(c) = z.outline.centroid() {
+                    let (x, y) = frame.pt(c.0);
+                    let _ = write!(
+                        svg,
+                        r##"<text x="{x:.1}" y="{y:.1}" font-size="{}" text-anchor="middle" fill="{colour}" stroke="#fff" stroke-width="3" paint-order="stroke" font-weight="bold">{}</text>"##,
+                        if level == "large" { 16 } else { 13 },
+                        xml(z.id.rsplit('-').next().unwrap_or(&z.id))
+                    );
+                }
+            }
+        }
+    }
+    // Scale bar: a round length near a fifth of the map's width.
+    let target = MAP_WIDTH / 5.0 / frame.scale;
+    let magnitude = 10f64.powf(target.log10().floor());
+    let len_m = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * magnitude)
+        .rfind(|&l| l <= target)
+        .unwrap_or(magnitude);
+    let px = len_m * frame.scale;
+    let label = if len_m >= 1000.0 {
+        format!("{} km", len_m / 1000.0)
+    } else {
+        format!("{len_m} m")
+    };
+    let (bx, by) = (20.0, frame.height - 20.0);
+    let _ = write!(
+        svg,
+        r##"<g><rect x="{bx}" y="{}" width="{px:.1}" height="6" fill="#333"/><text x="{bx}" y="{}" font-size="13">{label}</text><text x="{}" y="40" font-size="20" text-anchor="middle" font-weight="bold">N ↑</text></g></svg>"##,
+        by - 6.0,
+        by - 10.0,
+        MAP_WIDTH - 30.0
+    );
+    if !draw_all {
+        let _ = write!(
+            svg,
+            r#"<p class="note">本镇宗地较多，图中仅绘低效用地与圈层 (more than {MAX_DRAWN_PARCELS} parcels: only low-efficiency land and zones are drawn).</p>"#
+        );
+    }
+    svg
+}
+
+fn zones_of<'a>(zones: &'a [Zone], town: &str) -> Vec<&'a Zone> {
+    zones.iter().filter(|z| z.town == town).collect()
+}
+
+fn legend() -> String {
+    let mut s = String::from(r#"<div class="legend">"#);
+    for (key, zh, colour) in TYPE_COLOURS {
+        let _ = write!(
+            s,
+            r#"<span><i class="sw" style="background:{colour}"></i>低效{zh} <span class="en">{key}</span></span>"#
+        );
+    }
+    let _ = write!(
+        s,
+        r#"<span><i class="sw" style="background:{NOT_LOW_COLOUR}"></i>非低效 <span class="en">not low</span></span><span><i class="sw" style="background:{EXCLUDED_COLOUR}"></i>不纳入改造 <span class="en">excluded</span></span>"#
+    );
+    for (level, colour, _) in LEVEL_STROKES {
+        let zh = match *level {
+            "large" => "大圈",
+            "middle" => "中圈",
+            _ => "小圈（改造单元）",
+        };
+        let _ = write!(
+            s,
+            r#"<span><i class="sw" style="background:none;border:2px solid {colour}"></i>{zh} <span class="en">{level}</span></span>"#
+        );
+    }
+    s.push_str("</div>");
+    s
+}
+
+fn tally_cells(t: &Tally) -> String {
+    format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        num(t.count as f64, 0),
+        num(t.area.mu, 0),
+        num(t.area.ha, 1),
+        num(t.area.km2, 3)
+    )
+}
+
+const TALLY_HEAD: &str = "<th>宗数<br><span class=en>parcels</span></th><th>亩<br><span class=en>mu</span></th><th>公顷<br><span class=en>ha</span></th><th>平方公里<br><span class=en>km²</span></th>";
+
+fn checks_table(checks: &[Check]) -> String {
+    let mut s = String::from("<table><tr><th class=l>政策要求 <span class=en>policy check</span></th><th>结果 <span class=en>result</span></th><th class=l>说明 <span class=en>detail</span></th></tr>");
+    for c in checks {
+        let (class, mark) = match c.pass {
+            Some(true) => ("pass", "✔ 通过 pass"),
+            Some(false) => ("fail", "✘ 未通过 fail"),
+            None => ("", "— 参考 info"),
+        };
+        let _ = write!(
+            s,
+            r#"<tr><td class=l>{} <span class=en>{}</span></td><td class="{class}">{mark}</td><td class=l>{}</td></tr>"#,
+            xml(c.zh),
+            xml(c.en),
+            xml(&c.detail)
+        );
+    }
+    s.push_str("</table>");
+    s
+}
+
+fn town_tables(ts: &TownStats, stats: &Stats) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<table><tr><th class=l>用地类型 <span class=en>land type</span></th>{TALLY_HEAD}<th>占比 <span class=en>share</span></th><th>其中低效 <span class=en>low, mu</span></th></tr>"
+    );
+    for (k, t) in &ts.by_type {
+        let low = ts.low_by_type.get(k).map(|l| l.area.mu).unwrap_or(0.0);
+        let _ = write!(
+            s,
+            "<tr><td class=l>{} <span class=en>{k}</span></td>{}<td>{}</td><td>{}</td></tr>",
+            type_zh(k),
+            tally_cells(t),
+            pct(t.area.m2 / ts.parcels.area.m2.max(1e-9)),
+            num(low, 0)
+        );
+    }
+    let _ = write!(
+        s,
+        "<tr><th class=l>合计 <span class=en>total</span></th>{}<th>100%</th><th>{}</th></tr></table>",
+        tally_cells(&ts.parcels),
+        num(ts.low.area.mu, 0)
+    );
+    let _ = write!(s, "<table><tr><th class=l>低效认定规则 <span class=en>reason (rule fired)</span></th>{TALLY_HEAD}</tr>");
+    for (k, t) in &ts.low_by_reason {
+        let label = stats.rules.get(k).map(|r| r.0.as_str()).unwrap_or("");
+        let _ = write!(
+            s,
+            "<tr><td class=l>{} <span class=en>{}</span></td>{}</tr>",
+            xml(label),
+            xml(k),
+            tally_cells(t)
+        );
+    }
+    s.push_str("</table>");
+    let _ = write!(s, "<table><tr><th class=l>圈层 <span class=en>zones</span></th><th>个数 <span class=en>count</span></th><th>亩 <span class=en>mu</span></th><th>公顷 <span class=en>ha</span></th><th>平方公里 <span class=en>km²</span></th></tr>");
+    for (k, zh) in [
+        ("large", "大圈"),
+        ("middle", "中圈"),
+        ("small", "小圈（改造单元）"),
+    ] {
+        if let Some(t) = ts.circles.get(k) {
+            let _ = write!(
+                s,
+                "<tr><td class=l>{zh} <span class=en>{k}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                t.count,
+                num(t.area.mu, 0),
+                num(t.area.ha, 1),
+                num(t.area.km2, 3)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "<tr><td class=l>零星低效用地 <span class=en>scattered low-efficiency land</span></td><td>{} 宗</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        ts.scattered.count,
+        num(ts.scattered.area.mu, 0),
+        num(ts.scattered.area.ha, 1),
+        num(ts.scattered.area.km2, 3)
+    );
+    s.push_str(&checks_table(&ts.checks));
+    s
+}
+
+/// The whole page.
+pub fn render(input: &ReportInput) -> String {
+    let stats = input.stats;
+    let d = &stats.district;
+    let f = &input.facts;
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>低效用地认定与更新圈层报告 — landsift</title><style>{CSS}</style></head><body>\n"
+    );
+    let _ = write!(h, "<h1>低效用地认定与更新圈层报告 <span class=en>Low-efficiency land and renewal zones (大中小圈)</span></h1>");
+    let passing = d
+        .checks
+        .first()
+        .map(|c| c.detail.clone())
+        .unwrap_or_default();
+    let _ = write!(
+        h,
+        "<div class=cards><div class=card>宗地 <span class=en>parcels</span><b>{}</b>{} km²</div><div class=card>低效用地 <span class=en>low-efficiency</span><b>{} 亩</b>{} of land</div><div class=card>大圈/中圈/小圈 <span class=en>circles</span><b>{} / {} / {}</b>large / middle / small</div><div class=card>改造规模 ≥70% 在大圈 <span class=en>70 % rule</span><b>{}</b>{}</div></div>",
+        num(d.parcels.count as f64, 0),
+        num(d.parcels.area.km2, 2),
+        num(d.low.area.mu, 0),
+        pct(d.low_share),
+        d.circles.get("large").map_or(0, |t| t.count),
+        d.circles.get("middle").map_or(0, |t| t.count),
+        d.circles.get("small").map_or(0, |t| t.count),
+        d.checks.first().map_or("—".into(), |c| pct(c.value)),
+        xml(&passing)
+    );
+
+    // Maps first: what a planner looks at.
+    let mut members: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (p, t) in input.town.iter().enumerate() {
+        members.entry(t.as_str()).or_default().push(p);
+    }
+    let _ = write!(
+        h,
+        "<h2>各镇街圈层图 <span class=en>Town maps</span></h2>{}",
+        legend()
+    );
+    for (i, ts) in stats.towns.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<h3>{} <span class=en>{} parcels, low-efficiency {} 亩 ({})</span></h3>",
+            xml(&ts.town),
+            num(ts.parcels.count as f64, 0),
+            num(ts.low.area.mu, 0),
+            pct(ts.low_share)
+        );
+        if let Some(m) = members.get(ts.town.as_str()) {
+            h.push_str(&town_map(i, &ts.town, m, input));
+        }
+    }
+
+    let _ = write!(h, "<h2>政策核查 <span class=en>Policy checks</span> — 全区 <span class=en>district</span></h2>{}", checks_table(&d.checks));
+    let _ = write!(
+        h,
+        "<h2>统计 <span class=en>Statistics</span> — 全区 <span class=en>district</span></h2>{}",
+        town_tables(d, stats)
+    );
+    for ts in &stats.towns {
+        let _ = write!(
+            h,
+            "<h2>{} <span class=en>town statistics</span></h2>{}",
+            xml(&ts.town),
+            town_tables(ts, stats)
+        );
+    }
+
+    let _ = write!(
+        h,
+        "<h2>认定规则 <span class=en>Rules used</span></h2><p>{} <span class=en>({})</span>, 用地分类 <span class=en>code scheme</span> {}</p><table><tr><th class=l>规则 <span class=en>rule</span></th><th class=l>类型 <span class=en>type</span></th><th class=l>条件 <span class=en>condition</span></th><th class=l>依据 <span class=en>source</span></th></tr>",
+        xml(&input.criteria.name),
+        xml(f.preset),
+        xml(f.scheme)
+    );
+    for r in &input.criteria.rules {
+        let _ = write!(
+            h,
+            "<tr><td class=l>{} <span class=en>{}</span></td><td class=l>{}</td><td class=l>{} {} {} {}</td><td class=l>{}</td></tr>",
+            xml(&r.label_zh),
+            xml(&r.id),
+            type_zh(r.ltype.name()),
+            xml(&r.field),
+            xml(&r.op.to_string()),
+            xml(&r.threshold.to_string()),
+            xml(&r.unit),
+            xml(&r.source)
+        );
+    }
+    h.push_str("</table>");
+
+    let _ = write!(
+        h,
+        "<h2>输入数据 <span class=en>Inputs</span></h2><table><tr><td class=l>坐标系 <span class=en>working CRS</span></td><td class=l>{} {}</td></tr><tr><td class=l>源坐标系 <span class=en>source CRS</span></td><td class=l>{}</td></tr><tr><td class=l>编码 <span class=en>encoding</span></td><td class=l>{}</td></tr><tr><td class=l>宗地 <span class=en>parcels in / out</span></td><td class=l>{} / {}</td></tr><tr><td class=l>建筑 <span class=en>buildings</span></td><td class=l>{}</td></tr></table>",
+        xml(f.crs),
+        xml(f.crs_name),
+        xml(f.source_crs),
+        xml(f.encoding),
+        f.parcels_in,
+        f.parcels_out,
+        f.buildings_in.map_or("—".into(), |b| b.to_string())
+    );
+    let _ = write!(h, "<table><tr><th class=l>未入库原因 <span class=en>reject reason</span></th><th>记录数 <span class=en>records</span></th></tr>");
+    for (reason, n) in &f.rejected_by_reason {
+        let _ = write!(h, "<tr><td class=l>{}</td><td>{n}</td></tr>", xml(reason));
+    }
+    h.push_str("</table><p class=note>详见 rejects.csv 与 landsift.gpkg 的 rejects 表 (see rejects.csv and the rejects table).</p>");
+    // Records each map's rendered size on the element (read by the browser test).
+    h.push_str("<script>window.addEventListener('load',function(){document.querySelectorAll('svg.map').forEach(function(m){var r=m.getBoundingClientRect();m.setAttribute('data-rendered',Math.round(r.width)+'x'+Math.round(r.height));});});</script>\n</body></html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(num(1234567.891, 1), "1,234,567.9");
+        assert_eq!(num(999.0, 0), "999");
+        assert_eq!(num(-12345.0, 0), "-12,345");
+        assert_eq!(pct(0.7), "70.0%");
+    }
+
+    #[test]
+    fn frame_flips_y_and_fits_the_width() {
+        let f = Frame::new(Rect::new(
+            geo::coord! { x: 0.0, y: 0.0 },
+            geo::coord! { x: 100.0, y: 50.0 },
+        ));
+        let (x0, y0) = f.pt(geo::coord! { x: 0.0, y: 0.0 });
+        let (x1, y1) = f.pt(geo::coord! { x: 100.0, y: 50.0 });
+        assert!(x0 > 0.0 && x1 < MAP_WIDTH && y0 > y1);
+        assert!((f.height - (54.0 * f.scale)).abs() < 1.0);
+    }
+}
