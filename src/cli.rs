@@ -66,6 +66,14 @@ pub struct InputArgs {
     /// default: the parcels' town field.
     #[arg(long, value_name = "PATH")]
     pub towns: Option<PathBuf>,
+    /// Formats to write, comma-separated: gpkg, shp, geojson, qgis, report, stats
+    /// (default: all; summary.json is always written).
+    #[arg(long = "format", value_name = "LIST", value_delimiter = ',')]
+    pub formats: Option<Vec<crate::config::Format>>,
+    /// Layers to write, comma-separated: parcels, small_circles, middle_circles,
+    /// large_circles, rejects, orphan_buildings (default: all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub layers: Option<Vec<crate::config::OutputLayer>>,
 }
 
 fn parse_constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
@@ -108,6 +116,8 @@ impl InputArgs {
             gap: self.gap,
             barriers: self.barriers.clone(),
             towns: self.towns.clone(),
+            formats: self.formats.clone(),
+            layers: self.layers.clone(),
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::landuse::Scheme;
 use crate::model::FieldKind;
 use crate::zone::{Target, ZoneOptions};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -103,6 +103,92 @@ struct FileConfig {
     constraints: Vec<FileConstraint>,
     #[serde(default)]
     zones: FileZones,
+    #[serde(default)]
+    output: FileOutput,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOutput {
+    formats: Option<Vec<Format>>,
+    layers: Option<Vec<OutputLayer>>,
+}
+
+/// What a run can write (`--format`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// `landsift.gpkg`: every layer, styled (the main deliverable).
+    Gpkg,
+    /// A Shapefile (with `.prj`, `.cpg`, `.qml`, `.fields.csv`) per spatial layer.
+    Shp,
+    /// An RFC 7946 GeoJSON per spatial layer.
+    Geojson,
+    /// `landsift.qgs`, the QGIS project (opens the GeoPackage).
+    Qgis,
+    /// `report.html`.
+    Report,
+    /// `stats.csv` and `stats.json`.
+    Stats,
+}
+
+/// The layers a run can write (`--layers`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum OutputLayer {
+    Parcels,
+    SmallCircles,
+    MiddleCircles,
+    LargeCircles,
+    /// The rejects table (GeoPackage) and `rejects.csv`.
+    Rejects,
+    OrphanBuildings,
+}
+
+impl OutputLayer {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputLayer::Parcels => "parcels",
+            OutputLayer::SmallCircles => "small_circles",
+            OutputLayer::MiddleCircles => "middle_circles",
+            OutputLayer::LargeCircles => "large_circles",
+            OutputLayer::Rejects => "rejects",
+            OutputLayer::OrphanBuildings => "orphan_buildings",
+        }
+    }
+}
+
+/// The formats and layers a run writes (default: everything); `summary.json` always.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSelection {
+    pub formats: Vec<Format>,
+    pub layers: Vec<OutputLayer>,
+}
+
+impl Default for OutputSelection {
+    fn default() -> Self {
+        use clap::ValueEnum;
+        OutputSelection {
+            formats: Format::value_variants().to_vec(),
+            layers: OutputLayer::value_variants().to_vec(),
+        }
+    }
+}
+
+impl OutputSelection {
+    pub fn writes(&self, f: Format) -> bool {
+        self.formats.contains(&f)
+    }
+
+    /// Whether the layer named `name` (as in the outputs) is written.
+    pub fn has_layer(&self, name: &str) -> bool {
+        self.layers.iter().any(|l| l.name() == name)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -177,6 +263,8 @@ pub struct Overrides {
     pub gap: Option<f64>,
     pub barriers: Option<PathBuf>,
     pub towns: Option<PathBuf>,
+    pub formats: Option<Vec<Format>>,
+    pub layers: Option<Vec<OutputLayer>>,
 }
 
 /// A constraint layer to overlay.
@@ -236,6 +324,8 @@ pub struct Settings {
     pub towns: Option<PathBuf>,
     pub towns_layer: Option<String>,
     pub towns_field: Option<String>,
+    /// What to write.
+    pub output: OutputSelection,
 }
 
 impl Settings {
@@ -272,7 +362,9 @@ pub fn load(over: &Overrides) -> Result<Settings> {
         .as_ref()
         .and_then(|s| Scheme::from_name(s.get_ref()))
         .unwrap_or(Scheme::Yongdi2023);
+    let output = output_selection(&file.output, over, path.as_deref())?;
     Ok(Settings {
+        output,
         scheme,
         preset: over
             .preset
@@ -360,6 +452,40 @@ pub fn load(over: &Overrides) -> Result<Settings> {
                 .collect()
         },
     })
+}
+
+/// The output selection: the command line's, else the file's, else everything; the QGIS
+/// project opens the GeoPackage, so it cannot come without it.
+fn output_selection(
+    file: &FileOutput,
+    over: &Overrides,
+    config: Option<&Path>,
+) -> Result<OutputSelection> {
+    let all = OutputSelection::default();
+    let mut sel = OutputSelection {
+        formats: over
+            .formats
+            .clone()
+            .or_else(|| file.formats.clone())
+            .unwrap_or(all.formats),
+        layers: over
+            .layers
+            .clone()
+            .or_else(|| file.layers.clone())
+            .unwrap_or(all.layers),
+    };
+    sel.formats.sort_unstable();
+    sel.formats.dedup();
+    sel.layers.sort_unstable();
+    sel.layers.dedup();
+    if sel.writes(Format::Qgis) && !sel.writes(Format::Gpkg) {
+        let at = config.map_or_else(|| PathBuf::from("--format"), Path::to_path_buf);
+        return Err(Error::config(
+            at,
+            "format qgis needs gpkg: the QGIS project opens the GeoPackage's layers",
+        ));
+    }
+    Ok(sel)
 }
 
 fn zone_options(z: &FileZones, gap: Option<f64>) -> ZoneOptions {

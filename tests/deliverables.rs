@@ -284,3 +284,61 @@ fn report_is_one_offline_page_with_a_map_per_town() {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn format_and_layers_choose_what_is_written() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_ok(
+        &[
+            "--format",
+            "gpkg,stats",
+            "--layers",
+            "parcels,large_circles",
+        ],
+        &out,
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["landsift.gpkg", "stats.csv", "stats.json", "summary.json"]
+    );
+    let listed: Vec<&str> = summary["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(listed, files);
+    let ds = gdal::Dataset::open(out.join("landsift.gpkg")).unwrap();
+    let mut layers: Vec<String> = {
+        use gdal::vector::LayerAccess;
+        ds.layers().map(|l| l.name()).collect()
+    };
+    layers.sort();
+    assert_eq!(layers, ["large_circles", "layer_styles", "parcels"]);
+
+    let o = landsift(&[
+        "run",
+        "--format",
+        "qgis,report",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("qgis needs gpkg"), "{}", o.stderr);
+    let o = landsift(&[
+        "run",
+        "--layers",
+        "roads",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}

@@ -115,9 +115,15 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
     if opts.write {
-        let written = publish::write_outputs(
-            opts, &settings, &criteria, &inputs, &model, &analysis, &summary, &mut timer,
-        )?;
+        let results = publish::Results {
+            settings: &settings,
+            criteria: &criteria,
+            inputs: &inputs,
+            model: &model,
+            analysis: &analysis,
+            summary: &summary,
+        };
+        let written = publish::write_outputs(opts, results, &mut timer)?;
         summary.outputs = written.outputs;
         summary.shapefile_field_names = written.shortened;
     }

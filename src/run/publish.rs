@@ -3,7 +3,7 @@
 //! half-written set beside a good one.
 
 use super::{Analysis, Inputs, Model, RunOptions, Summary, Timer};
-use crate::config::Settings;
+use crate::config::{Format, OutputSelection, Settings};
 use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
 use crate::error::{Error, Result};
@@ -38,16 +38,28 @@ pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Everything a run produced, for the writers.
+#[derive(Clone, Copy)]
+pub(super) struct Results<'a> {
+    pub settings: &'a Settings,
+    pub criteria: &'a Criteria,
+    pub inputs: &'a Inputs,
+    pub model: &'a Model,
+    pub analysis: &'a Analysis,
+    pub summary: &'a Summary,
+}
+
 pub(super) fn write_outputs(
     opts: &RunOptions,
-    settings: &Settings,
-    criteria: &Criteria,
-    inputs: &Inputs,
-    model: &Model,
-    analysis: &Analysis,
-    summary: &Summary,
+    results: Results,
     timer: &mut Timer,
 ) -> Result<Written> {
+    let (settings, inputs, model, analysis) = (
+        results.settings,
+        results.inputs,
+        results.model,
+        results.analysis,
+    );
     let out = &opts.out;
     let io = |p: &Path, e: std::io::Error| Error::output(p, e.to_string());
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
@@ -57,145 +69,46 @@ pub(super) fn write_outputs(
     }
     std::fs::create_dir_all(&stage).map_err(|e| io(&stage, e))?;
 
-    let working = &model.working;
+    let sel = &settings.output;
     let parcels = export::parcels::parcels_layer(
         &model.parcels.parcels,
         &inputs.parcels.fields,
         settings,
         &analysis.columns,
     );
-    let mut rejects = model.parcels.rejects.clone();
-    rejects.extend(model.building_rejects.iter().cloned());
-    rejects.extend(model.constraint_rejects.iter().cloned());
-    let rejects_layer = export::parcels::rejects_layer(&rejects);
-    let orphans = orphan_layer(model, analysis);
-
-    let to_lonlat;
-    let coords = if working.crs.kind == CrsKind::Local {
-        Coordinates::Local
-    } else {
-        to_lonlat = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326")?;
-        Coordinates::LonLat(&to_lonlat)
-    };
     let z = &analysis.zones;
     let circles = [
         export::zones::zone_layer(&z.small, ZoneLevel::Small),
         export::zones::zone_layer(&z.middle, ZoneLevel::Middle),
         export::zones::zone_layer(&z.large, ZoneLevel::Large),
     ];
-    let mut spatial: Vec<&OutLayer> = vec![&parcels];
-    spatial.extend(circles.iter());
-    for layer in &spatial {
-        let path = stage.join(format!("{}.geojson", layer.name));
-        export::geojson::write_geojson(&path, layer, coords)?;
-    }
-    timer.lap("write_geojson");
+    let spatial: Vec<&OutLayer> = std::iter::once(&parcels)
+        .chain(circles.iter())
+        .filter(|l| sel.has_layer(&l.name))
+        .collect();
+    let shortened = write_vector_files(&stage, &spatial, model, sel, timer)?;
 
-    let mut shortened = BTreeMap::new();
-    for layer in &spatial {
-        let names = export::shapefile::write_shapefile(
-            &stage.join(format!("{}.shp", layer.name)),
-            layer,
-            working.esri_wkt().as_deref(),
-            encoding_rs::UTF_8,
-        )?;
-        // Its QGIS style beside it, in the Shapefile's own (short) field names.
-        let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
-        let long_of: BTreeMap<String, String> = names
-            .iter()
-            .filter(|(l, s)| l != s)
-            .map(|(l, s)| (s.clone(), l.clone()))
-            .collect();
-        let qml = export::style::qml(export::style::LayerStyle::of(&layer.name), &short, &long_of);
-        let qml_path = stage.join(format!("{}.qml", layer.name));
-        std::fs::write(&qml_path, qml).map_err(|e| io(&qml_path, e))?;
-        if layer.name == "parcels" {
-            shortened = names.into_iter().filter(|(l, s)| l != s).collect();
-        }
-    }
-    timer.lap("write_shapefile");
-
+    let mut rejects = model.parcels.rejects.clone();
+    rejects.extend(model.building_rejects.iter().cloned());
+    rejects.extend(model.constraint_rejects.iter().cloned());
+    let rejects_layer = export::parcels::rejects_layer(&rejects);
+    let orphans = orphan_layer(model, analysis);
     let mut layers: Vec<(&OutLayer, bool)> = spatial.iter().map(|l| (*l, true)).collect();
-    layers.push((&rejects_layer, false));
-    if let Some(o) = &orphans {
+    if sel.has_layer("rejects") {
+        layers.push((&rejects_layer, false));
+        export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
+    }
+    if let Some(o) = orphans.as_ref().filter(|o| sel.has_layer(&o.name)) {
         layers.push((o, true));
     }
-    let project_layers: Vec<export::qgis_project::ProjectLayer> = layers
-        .iter()
-        .map(|(l, spatial)| export::qgis_project::ProjectLayer {
-            name: l.name.clone(),
-            fields: l.fields.iter().map(|f| f.name.clone()).collect(),
-            spatial: *spatial,
-        })
-        .collect();
-    let styles = export::style::layer_styles_table(&layers);
-    layers.push((&styles, false));
-    export::gpkg::write_gpkg(
-        &stage.join("landsift.gpkg"),
-        &layers,
-        working.wkt().as_deref(),
-    )?;
+    if sel.writes(Format::Gpkg) {
+        write_gpkg_and_project(&stage, &layers, model, sel)?;
+    }
     timer.lap("write_gpkg");
 
-    let wkt = working.wkt();
-    let crs = wkt.as_deref().map(|wkt| export::qgis_project::ProjectCrs {
-        authid: working.crs.epsg.map(|c| format!("EPSG:{c}")),
-        wkt,
-        name: &working.crs.name,
-        geographic: working.crs.kind == CrsKind::Geographic,
-    });
-    let qgs = export::qgis_project::project(
-        "landsift",
-        "landsift.gpkg",
-        &project_layers,
-        crs.as_ref(),
-        extent(&model.parcels.parcels),
-    );
-    let qgs_path = stage.join("landsift.qgs");
-    std::fs::write(&qgs_path, qgs).map_err(|e| io(&qgs_path, e))?;
-
-    export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
-    let stats = export::stats::build(
-        &model.parcels.parcels,
-        &analysis.scores,
-        &analysis.town,
-        &analysis.zones,
-        criteria,
-        &settings.zones,
-    );
-    export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
-    export::stats::write_json(&stage.join("stats.json"), &stats)?;
-    let excluded: Vec<bool> = match &analysis.controls {
-        Some(c) => c.iter().map(|c| c.excluded).collect(),
-        None => vec![false; model.parcels.parcels.len()],
-    };
-    let html = export::html_report::render(&export::html_report::ReportInput {
-        parcels: &model.parcels.parcels,
-        scores: &analysis.scores,
-        excluded: &excluded,
-        town: &analysis.town,
-        zones: &analysis.zones,
-        stats: &stats,
-        criteria,
-        facts: export::html_report::RunFacts {
-            crs: &summary.crs,
-            crs_name: &summary.crs_name,
-            source_crs: &summary.source_crs,
-            encoding: &summary.encoding,
-            parcels_in: summary.parcels_in,
-            parcels_out: summary.parcels_out,
-            buildings_in: summary.buildings_in,
-            rejected_by_reason: summary
-                .rejected_by_reason
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect(),
-            preset: &summary.preset,
-            scheme: summary.scheme,
-        },
-    });
-    let html_path = stage.join("report.html");
-    std::fs::write(&html_path, html).map_err(|e| io(&html_path, e))?;
+    if sel.writes(Format::Stats) || sel.writes(Format::Report) {
+        write_stats_and_report(&stage, results, sel)?;
+    }
     timer.lap("write_report");
 
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
@@ -214,6 +127,155 @@ pub(super) fn write_outputs(
     outputs.push("summary.json".into());
     timer.lap("publish");
     Ok(Written { outputs, shortened })
+}
+
+/// GeoJSON and Shapefile (with its `.qml`) of each spatial layer; returns the parcels
+/// layer's shortened Shapefile field names (long → short).
+fn write_vector_files(
+    stage: &Path,
+    spatial: &[&OutLayer],
+    model: &Model,
+    sel: &OutputSelection,
+    timer: &mut Timer,
+) -> Result<BTreeMap<String, String>> {
+    let working = &model.working;
+    if sel.writes(Format::Geojson) {
+        let to_lonlat;
+        let coords = if working.crs.kind == CrsKind::Local {
+            Coordinates::Local
+        } else {
+            to_lonlat = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326")?;
+            Coordinates::LonLat(&to_lonlat)
+        };
+        for layer in spatial {
+            let path = stage.join(format!("{}.geojson", layer.name));
+            export::geojson::write_geojson(&path, layer, coords)?;
+        }
+    }
+    timer.lap("write_geojson");
+    let mut shortened = BTreeMap::new();
+    if sel.writes(Format::Shp) {
+        for layer in spatial {
+            let names = export::shapefile::write_shapefile(
+                &stage.join(format!("{}.shp", layer.name)),
+                layer,
+                working.esri_wkt().as_deref(),
+                encoding_rs::UTF_8,
+            )?;
+            // Its QGIS style beside it, in the Shapefile's own (short) field names.
+            let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+            let long_of: BTreeMap<String, String> = names
+                .iter()
+                .filter(|(l, s)| l != s)
+                .map(|(l, s)| (s.clone(), l.clone()))
+                .collect();
+            let style = export::style::LayerStyle::of(&layer.name);
+            write_text(
+                &stage.join(format!("{}.qml", layer.name)),
+                &export::style::qml(style, &short, &long_of),
+            )?;
+            if layer.name == "parcels" {
+                shortened = names.into_iter().filter(|(l, s)| l != s).collect();
+            }
+        }
+    }
+    timer.lap("write_shapefile");
+    Ok(shortened)
+}
+
+/// `landsift.gpkg` with every layer and their styles (`layer_styles`), and the QGIS
+/// project that opens it.
+fn write_gpkg_and_project(
+    stage: &Path,
+    layers: &[(&OutLayer, bool)],
+    model: &Model,
+    sel: &OutputSelection,
+) -> Result<()> {
+    let working = &model.working;
+    let styles = export::style::layer_styles_table(layers);
+    let mut all = layers.to_vec();
+    all.push((&styles, false));
+    export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &all, working.wkt().as_deref())?;
+    if !sel.writes(Format::Qgis) {
+        return Ok(());
+    }
+    let project_layers: Vec<export::qgis_project::ProjectLayer> = layers
+        .iter()
+        .map(|(l, spatial)| export::qgis_project::ProjectLayer {
+            name: l.name.clone(),
+            fields: l.fields.iter().map(|f| f.name.clone()).collect(),
+            spatial: *spatial,
+        })
+        .collect();
+    let wkt = working.wkt();
+    let crs = wkt.as_deref().map(|wkt| export::qgis_project::ProjectCrs {
+        authid: working.crs.epsg.map(|c| format!("EPSG:{c}")),
+        wkt,
+        name: &working.crs.name,
+        geographic: working.crs.kind == CrsKind::Geographic,
+    });
+    let qgs = export::qgis_project::project(
+        "landsift",
+        "landsift.gpkg",
+        &project_layers,
+        crs.as_ref(),
+        extent(&model.parcels.parcels),
+    );
+    write_text(&stage.join("landsift.qgs"), &qgs)
+}
+
+/// `stats.csv`, `stats.json` and `report.html`, as selected.
+fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Result<()> {
+    let (model, analysis, summary) = (r.model, r.analysis, r.summary);
+    let stats = export::stats::build(
+        &model.parcels.parcels,
+        &analysis.scores,
+        &analysis.town,
+        &analysis.zones,
+        r.criteria,
+        &r.settings.zones,
+    );
+    if sel.writes(Format::Stats) {
+        export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
+        export::stats::write_json(&stage.join("stats.json"), &stats)?;
+    }
+    if !sel.writes(Format::Report) {
+        return Ok(());
+    }
+    let excluded: Vec<bool> = match &analysis.controls {
+        Some(c) => c.iter().map(|c| c.excluded).collect(),
+        None => vec![false; model.parcels.parcels.len()],
+    };
+    let html = export::html_report::render(&export::html_report::ReportInput {
+        parcels: &model.parcels.parcels,
+        scores: &analysis.scores,
+        excluded: &excluded,
+        town: &analysis.town,
+        zones: &analysis.zones,
+        stats: &stats,
+        criteria: r.criteria,
+        facts: export::html_report::RunFacts {
+            crs: &summary.crs,
+            crs_name: &summary.crs_name,
+            source_crs: &summary.source_crs,
+            encoding: &summary.encoding,
+            parcels_in: summary.parcels_in,
+            parcels_out: summary.parcels_out,
+            buildings_in: summary.buildings_in,
+            rejected_by_reason: summary
+                .rejected_by_reason
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            preset: &summary.preset,
+            scheme: summary.scheme,
+        },
+    });
+    write_text(&stage.join("report.html"), &html)
+}
+
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::output(path, e.to_string()))
 }
 
 /// The parcels' extent `[xmin, ymin, xmax, ymax]`, `None` without parcels.
