@@ -184,7 +184,9 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
         ("large", zones_of(&input.zones.large, name)),
     ] {
         let (_, colour, width_mm) = LEVEL_STROKES.iter().find(|l| l.0 == level).expect("level");
-        let width_px = width_mm * 2.5;
+        let width_px = (width_mm * 2.5).max(1.2);
+        // Middle circles are tinted so they show inside the large ones.
+        let fill = if level == "middle" { *colour } else { "none" };
         for z in &zs {
             let mut d = String::new();
             frame.path(&z.outline, &mut d);
@@ -195,7 +197,7 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
             };
             let _ = write!(
                 svg,
-                r#"<path fill="none" stroke="{colour}" stroke-width="{width_px}" fill-rule="evenodd" d="{d}"><title>{} {area}</title></path>"#,
+                r#"<path fill="{fill}" fill-opacity="0.18" stroke="{colour}" stroke-width="{width_px}" fill-rule="evenodd" d="{d}"><title>{} {area}</title></path>"#,
                 xml(&z.id)
             );
         }
