@@ -15,6 +15,11 @@ use landsift::score;
 use landsift::synth::{self, DistrictParams};
 
 fn sizes() -> Vec<usize> {
+    // `cargo test --all-targets` runs benches once as a smoke test (no `--bench` flag,
+    // debug build): a small district keeps that quick.
+    if !std::env::args().any(|a| a == "--bench") {
+        return vec![5_000];
+    }
     let mut s = vec![100_000];
     if std::env::var("LANDSIFT_BENCH_1M").is_ok() {
         s.push(1_000_000);

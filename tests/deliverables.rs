@@ -179,6 +179,26 @@ fn geopackage_holds_every_layer_with_its_default_style() {
         let epsg = layer.spatial_ref().and_then(|s| s.auth_code().ok());
         assert_eq!(epsg, spatial.then_some(4547), "{name} CRS");
     }
+    // Spatial indexes on every spatial layer (GeoPackage R-tree extension).
+    let indexed: Vec<String> = {
+        let mut rs = ds
+            .execute_sql(
+                "SELECT table_name FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'",
+                None,
+                gdal::vector::sql::Dialect::DEFAULT,
+            )
+            .unwrap()
+            .expect("a result set");
+        rs.features()
+            .map(|f| f.field_as_string(0).unwrap().unwrap_or_default())
+            .collect()
+    };
+    for (name, _) in expected.iter().filter(|(n, _)| *n != "rejects") {
+        assert!(
+            indexed.iter().any(|t| t == name),
+            "{name} has no spatial index: {indexed:?}"
+        );
+    }
     // Full-length names and real types.
     let fields = |layer: &str| -> Vec<(String, u32)> {
         ds.layer_by_name(layer)
