@@ -15,9 +15,50 @@ use std::fmt::Write;
 
 /// Width of a town map in CSS pixels (the SVG scales to the page).
 const MAP_WIDTH: f64 = 960.0;
-/// Above this many parcels in a town, only low-efficiency parcels and zones are drawn
-/// (the page stays light enough for a browser).
-const MAX_DRAWN_PARCELS: usize = 40_000;
+/// The most shapes the maps of one report draw (≈ 100 bytes of SVG each), so that the
+/// page stays a few megabytes a browser opens at once. Beyond it, detail goes first.
+const MAX_DRAWN_SHAPES: usize = 150_000;
+
+/// How much the maps draw: decided once for the district, from [`MAX_DRAWN_SHAPES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Detail {
+    /// Large and middle circles only.
+    Circles,
+    /// Also renewal units.
+    Units,
+    /// Also low-efficiency parcels.
+    LowParcels,
+    /// Every parcel.
+    All,
+}
+
+impl Detail {
+    fn choose(input: &ReportInput) -> Detail {
+        let low = input.scores.iter().filter(|s| s.low).count();
+        Detail::for_counts(input.parcels.len(), low, input.zones.small.len())
+    }
+
+    fn for_counts(all: usize, low: usize, units: usize) -> Detail {
+        if all + units <= MAX_DRAWN_SHAPES {
+            Detail::All
+        } else if low + units <= MAX_DRAWN_SHAPES {
+            Detail::LowParcels
+        } else if units <= MAX_DRAWN_SHAPES {
+            Detail::Units
+        } else {
+            Detail::Circles
+        }
+    }
+
+    fn note(self) -> &'static str {
+        match self {
+            Detail::All => "",
+            Detail::LowParcels => "宗地较多，图中仅绘低效用地与圈层 (a large district: only low-efficiency parcels and zones are drawn; every parcel is in landsift.gpkg).",
+            Detail::Units => "宗地较多，图中仅绘圈层与改造单元 (a large district: only zones are drawn; the parcels are in landsift.gpkg).",
+            Detail::Circles => "宗地较多，图中仅绘大圈与中圈 (a large district: only large and middle circles are drawn; the rest is in landsift.gpkg).",
+        }
+    }
+}
 
 /// What the report shows of the run's inputs.
 pub struct RunFacts<'a> {
@@ -121,7 +162,13 @@ impl Frame {
 }
 
 /// The SVG map of one town.
-fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) -> String {
+fn town_map(
+    index: usize,
+    name: &str,
+    members: &[usize],
+    input: &ReportInput,
+    detail: Detail,
+) -> String {
     let extent = members
         .iter()
         .filter_map(|&p| input.parcels[p].geometry.bounding_rect())
@@ -135,7 +182,7 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
         return String::new();
     };
     let frame = Frame::new(extent);
-    let draw_all = members.len() <= MAX_DRAWN_PARCELS;
+    let draw_all = detail == Detail::All;
     // One path per category keeps the page small.
     let mut not_low = String::new();
     let mut excluded = String::new();
@@ -147,13 +194,13 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
             if draw_all {
                 frame.path(geom, &mut excluded);
             }
-        } else if s.low {
+        } else if s.low && detail >= Detail::LowParcels {
             let key = s.ltype.map(|t| t.name()).unwrap_or("other");
             match TYPE_COLOURS.iter().position(|t| t.0 == key) {
                 Some(i) => frame.path(geom, &mut by_type[i]),
                 None => frame.path(geom, &mut not_low),
             }
-        } else if draw_all {
+        } else if draw_all && !s.low {
             frame.path(geom, &mut not_low);
         }
     }
@@ -179,7 +226,14 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
         );
     }
     for (level, zs) in [
-        ("small", zones_of(&input.zones.small, name)),
+        (
+            "small",
+            if detail >= Detail::Units {
+                zones_of(&input.zones.small, name)
+            } else {
+                Vec::new()
+            },
+        ),
         ("middle", zones_of(&input.zones.middle, name)),
         ("large", zones_of(&input.zones.large, name)),
     ] {
@@ -237,12 +291,6 @@ fn town_map(index: usize, name: &str, members: &[usize], input: &ReportInput) ->
         by - 10.0,
         MAP_WIDTH - 30.0
     );
-    if !draw_all {
-        let _ = write!(
-            svg,
-            r#"<p class="note">本镇宗地较多，图中仅绘低效用地与圈层 (more than {MAX_DRAWN_PARCELS} parcels: only low-efficiency land and zones are drawn).</p>"#
-        );
-    }
     svg
 }
 
@@ -406,11 +454,15 @@ pub fn render(input: &ReportInput) -> String {
     for (p, t) in input.town.iter().enumerate() {
         members.entry(t.as_str()).or_default().push(p);
     }
+    let detail = Detail::choose(input);
     let _ = write!(
         h,
         "<h2>各镇街圈层图 <span class=en>Town maps</span></h2>{}",
         legend()
     );
+    if detail != Detail::All {
+        let _ = write!(h, "<p class=note>{}</p>", detail.note());
+    }
     for (i, ts) in stats.towns.iter().enumerate() {
         let _ = write!(
             h,
@@ -421,7 +473,7 @@ pub fn render(input: &ReportInput) -> String {
             pct(ts.low_share)
         );
         if let Some(m) = members.get(ts.town.as_str()) {
-            h.push_str(&town_map(i, &ts.town, m, input));
+            h.push_str(&town_map(i, &ts.town, m, input, detail));
         }
     }
 
@@ -487,6 +539,23 @@ pub fn render(input: &ReportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detail_drops_before_the_page_grows_too_big() {
+        assert_eq!(Detail::for_counts(4_000, 1_000, 300), Detail::All);
+        assert_eq!(
+            Detail::for_counts(1_000_000, 100_000, 30_000),
+            Detail::LowParcels
+        );
+        assert_eq!(
+            Detail::for_counts(1_000_000, 270_000, 57_000),
+            Detail::Units
+        );
+        assert_eq!(
+            Detail::for_counts(9_000_000, 2_000_000, 500_000),
+            Detail::Circles
+        );
+    }
 
     #[test]
     fn numbers_are_grouped() {
