@@ -15,6 +15,9 @@ use std::fmt::Write;
 
 /// Width of a town map in CSS pixels (the SVG scales to the page).
 const MAP_WIDTH: f64 = 960.0;
+/// Vertices closer than this (pixels of the map) to the previous one are not drawn.
+const MIN_STEP_PX: f64 = 0.8;
+
 /// The most shapes the maps of one report draw (≈ 100 bytes of SVG each), so that the
 /// page stays a few megabytes a browser opens at once. Beyond it, detail goes first.
 const MAX_DRAWN_SHAPES: usize = 150_000;
@@ -137,25 +140,32 @@ impl Frame {
         ((c.x - self.x0) * self.scale, (self.y1 - c.y) * self.scale)
     }
 
-    /// Path data of a multipolygon (holes by the even–odd rule), one decimal.
+    /// Path data of a multipolygon (holes by the even–odd rule), one decimal, thinned
+    /// to the drawing's resolution: a vertex closer than [`MIN_STEP_PX`] to the last one
+    /// drawn adds nothing visible, only bytes. Rings that thin to under three points
+    /// (smaller than a pixel or two) are left out.
     fn path(&self, shape: &MultiPolygon<f64>, d: &mut String) {
+        let mut pts: Vec<(f64, f64)> = Vec::new();
         for poly in &shape.0 {
             for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                let mut first = true;
-                let mut last = (f64::NAN, f64::NAN);
+                pts.clear();
                 for c in ring.coords() {
                     let (x, y) = self.pt(*c);
                     let (x, y) = ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0);
-                    if (x, y) == last {
-                        continue;
+                    let far = pts
+                        .last()
+                        .is_none_or(|&(a, b)| (x - a).hypot(y - b) >= MIN_STEP_PX);
+                    if far {
+                        pts.push((x, y));
                     }
-                    let _ = write!(d, "{}{x} {y}", if first { "M" } else { "L" });
-                    first = false;
-                    last = (x, y);
                 }
-                if !first {
-                    d.push('Z');
+                if pts.len() < 3 {
+                    continue;
                 }
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    let _ = write!(d, "{}{x} {y}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
             }
         }
     }
