@@ -293,6 +293,21 @@ fn report_is_one_offline_page_with_a_map_per_town() {
         html.matches(">L1</text>").count() + html.matches(">L2</text>").count(),
         summary["zones"]["large_circles"].as_u64().unwrap() as usize
     );
+    // Each town's programme is listed in rank order, its first unit first.
+    let units = read_back(&out.join("small_circles.geojson"), None);
+    let firsts: Vec<String> = units
+        .rows
+        .iter()
+        .filter(|r| r["rank"].as_deref() == Some("1"))
+        .map(|r| r["zone_id"].clone().unwrap())
+        .collect();
+    assert_eq!(firsts.len(), towns.len());
+    for id in firsts {
+        assert!(
+            html.contains(&format!("<tr><td>1</td><td class=l>{id}</td>")),
+            "{id}"
+        );
+    }
     // Sample outputs name each file at the top of the output directory.
     for f in [
         "landsift.qgs",

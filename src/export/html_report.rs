@@ -304,6 +304,46 @@ fn town_map(
     svg
 }
 
+/// Most programme units listed per town (the rest are in the small_circles layer).
+const MAX_LISTED_UNITS: usize = 100;
+
+/// The town's near-term renewal programme: its units in rank order.
+fn programme_table(town: &str, units: &[Zone]) -> String {
+    let mut planned: Vec<&Zone> = units
+        .iter()
+        .filter(|u| u.town == town && u.program)
+        .collect();
+    if planned.is_empty() {
+        return String::new();
+    }
+    planned.sort_by_key(|u| u.rank);
+    let mut s = String::from("<h3>近期实施改造单元 <span class=en>near-term renewal programme (ranked)</span></h3><table><tr><th>序位 <span class=en>rank</span></th><th class=l>单元 <span class=en>unit</span></th><th>亩 <span class=en>mu</span></th><th class=l>所在圈层 <span class=en>inside</span></th><th class=l>主导类型 <span class=en>main type</span></th><th>低效占比 <span class=en>low share</span></th><th>宗数 <span class=en>parcels</span></th></tr>");
+    for u in planned.iter().take(MAX_LISTED_UNITS) {
+        let ty = u.dom_type.map(|t| t.name()).unwrap_or("other");
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=l>{}</td><td>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td></tr>",
+            u.rank.unwrap_or(0),
+            xml(&u.id),
+            num(u.area_m2 * 3.0 / 2000.0, 0),
+            xml(u.parent_id.as_deref().unwrap_or("—")),
+            type_zh(ty),
+            pct(u.low_share),
+            u.parcels.len()
+        );
+    }
+    s.push_str("</table>");
+    if planned.len() > MAX_LISTED_UNITS {
+        let _ = write!(
+            s,
+            "<p class=note>另有 {} 个单元见 small_circles 图层 (program = 1) — {} more units in the small_circles layer.</p>",
+            planned.len() - MAX_LISTED_UNITS,
+            planned.len() - MAX_LISTED_UNITS
+        );
+    }
+    s
+}
+
 fn zones_of<'a>(zones: &'a [Zone], town: &str) -> Vec<&'a Zone> {
     zones.iter().filter(|z| z.town == town).collect()
 }
@@ -496,9 +536,10 @@ pub fn render(input: &ReportInput) -> String {
     for ts in &stats.towns {
         let _ = write!(
             h,
-            "<h2>{} <span class=en>town statistics</span></h2>{}",
+            "<h2>{} <span class=en>town statistics</span></h2>{}{}",
             xml(&ts.town),
-            town_tables(ts, stats)
+            town_tables(ts, stats),
+            programme_table(&ts.town, &input.zones.small)
         );
     }
 
