@@ -17,7 +17,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read, validate, and write the output layers and run summary.
+    /// Read and validate the inputs, score every parcel, draw the zones (大中小圈), and write
+    /// the deliverables: styled GeoPackage, QGIS project, Shapefiles, GeoJSON, stats, report.
     Run(RunArgs),
     /// Validate inputs and config; write nothing (the summary goes to stdout).
     Check(InputArgs),
