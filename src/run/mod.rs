@@ -252,7 +252,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         .as_ref()
         .map(|layer| {
             let src = same_crs_as_parcels(layer, settings, &source)?;
-            prepare_towns(layer, settings.towns_field.as_deref(), &src, &working)
+            TownBoundaries::from_layer(layer, settings.towns_field.as_deref(), &src, &working)
         })
         .transpose()?;
     timer.lap("validate");
@@ -267,73 +267,6 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         constraints,
         constraint_rejects,
     })
-}
-
-/// The town boundary layer: polygons and their names (`field`, or the first of
-/// [`crate::config::TOWN_NAME_FIELDS`] the layer has).
-fn prepare_towns(
-    layer: &RawLayer,
-    field: Option<&str>,
-    source: &SourceCrs,
-    working: &WorkingCrs,
-) -> Result<TownBoundaries> {
-    let found = match field {
-        Some(f) => layer.field_index(f).ok_or(f.to_string()),
-        None => crate::config::TOWN_NAME_FIELDS
-            .iter()
-            .find_map(|want| {
-                layer
-                    .fields
-                    .iter()
-                    .position(|f| f.name.eq_ignore_ascii_case(want))
-            })
-            .ok_or(crate::config::TOWN_NAME_FIELDS.join(", ")),
-    };
-    let name_i = found.map_err(|wanted| {
-        let have: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
-        Error::input(
-            &layer.source,
-            format!(
-                "town boundary layer has no name field ({wanted}); its fields: {} (set [zones] towns_field)",
-                have.join(", ")
-            ),
-        )
-    })?;
-    let geoms = ingest::prepare_geometries(layer, source, working)?;
-    let mut boundaries = TownBoundaries {
-        names: Vec::new(),
-        polygons: Vec::new(),
-    };
-    for (i, g) in geoms {
-        let feature = &layer.features[i];
-        let polygons = match g {
-            geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
-            geo::Geometry::MultiPolygon(m) => m,
-            other => {
-                return Err(Error::input(
-                    &layer.source,
-                    format!(
-                        "town boundary record {} is a {}, not a polygon",
-                        feature.index,
-                        crate::ingest::geometry::type_name(&other)
-                    ),
-                ))
-            }
-        };
-        let name = feature.values[name_i].as_text().unwrap_or_default();
-        if name.trim().is_empty() {
-            return Err(Error::input(
-                &layer.source,
-                format!("town boundary record {} has no name", feature.index),
-            ));
-        }
-        boundaries.names.push(name.trim().to_string());
-        boundaries.polygons.push(polygons);
-    }
-    if boundaries.polygons.is_empty() {
-        return Err(Error::input(&layer.source, "town boundary layer is empty"));
-    }
-    Ok(boundaries)
 }
 
 /// The CRS of a further input layer, which must be the parcels' CRS.

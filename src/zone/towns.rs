@@ -8,7 +8,10 @@
 //! their town field; both counts, and the parcels whose field disagrees with the layer,
 //! go into `summary.json` (`town_boundaries`).
 
-use crate::model::Parcel;
+use crate::config::TOWN_NAME_FIELDS;
+use crate::crs::{SourceCrs, WorkingCrs};
+use crate::error::{Error, Result};
+use crate::model::{Parcel, RawLayer};
 use geo::{Coord, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, RTree, AABB};
@@ -18,6 +21,75 @@ use serde::Serialize;
 pub struct TownBoundaries {
     pub names: Vec<String>,
     pub polygons: Vec<MultiPolygon<f64>>,
+}
+
+impl TownBoundaries {
+    /// Reads a town boundary layer (in the working CRS): polygons and their names (`field`, or the first of
+    /// [`TOWN_NAME_FIELDS`] the layer has).
+    pub fn from_layer(
+        layer: &RawLayer,
+        field: Option<&str>,
+        source: &SourceCrs,
+        working: &WorkingCrs,
+    ) -> Result<Self> {
+        let found = match field {
+            Some(f) => layer.field_index(f).ok_or(f.to_string()),
+            None => TOWN_NAME_FIELDS
+                .iter()
+                .find_map(|want| {
+                    layer
+                        .fields
+                        .iter()
+                        .position(|f| f.name.eq_ignore_ascii_case(want))
+                })
+                .ok_or(TOWN_NAME_FIELDS.join(", ")),
+        };
+        let name_i = found.map_err(|wanted| {
+            let have: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
+            Error::input(
+                &layer.source,
+                format!(
+                    "town boundary layer has no name field ({wanted}); its fields: {} (set [zones] towns_field)",
+                    have.join(", ")
+                ),
+            )
+        })?;
+        let geoms = crate::ingest::prepare_geometries(layer, source, working)?;
+        let mut boundaries = TownBoundaries {
+            names: Vec::new(),
+            polygons: Vec::new(),
+        };
+        for (i, g) in geoms {
+            let feature = &layer.features[i];
+            let polygons = match g {
+                geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
+                geo::Geometry::MultiPolygon(m) => m,
+                other => {
+                    return Err(Error::input(
+                        &layer.source,
+                        format!(
+                            "town boundary record {} is a {}, not a polygon",
+                            feature.index,
+                            crate::ingest::geometry::type_name(&other)
+                        ),
+                    ))
+                }
+            };
+            let name = feature.values[name_i].as_text().unwrap_or_default();
+            if name.trim().is_empty() {
+                return Err(Error::input(
+                    &layer.source,
+                    format!("town boundary record {} has no name", feature.index),
+                ));
+            }
+            boundaries.names.push(name.trim().to_string());
+            boundaries.polygons.push(polygons);
+        }
+        if boundaries.polygons.is_empty() {
+            return Err(Error::input(&layer.source, "town boundary layer is empty"));
+        }
+        Ok(boundaries)
+    }
 }
 
 /// How the parcels' towns were found.
@@ -79,28 +151,32 @@ impl Town {
 }
 
 /// The index (into `b.names`) of the town holding each parcel, `None` outside all.
-/// Where boundaries overlap, the first in layer order wins.
+/// Where boundaries overlap, the first in layer order wins. Candidate towns come from an
+/// R-tree of their envelopes, so the cost per parcel does not grow with the town count.
 pub fn assign(parcels: &[Parcel], b: &TownBoundaries) -> Vec<Option<u32>> {
     use geo::BoundingRect;
-    let towns: Vec<(geo::Rect<f64>, Town)> = b
-        .polygons
-        .par_iter()
-        .filter_map(|p| Some((p.bounding_rect()?, Town::new(p))))
-        .collect();
+    use rstar::primitives::Rectangle;
+    let towns: Vec<Town> = b.polygons.par_iter().map(Town::new).collect();
+    let envelopes: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>> = RTree::bulk_load(
+        b.polygons
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let r = p.bounding_rect()?;
+                let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                Some(GeomWithData::new(rect, i as u32))
+            })
+            .collect(),
+    );
     parcels
         .par_iter()
         .map(|parcel| {
             let p = parcel.geometry.interior_point()?.0;
-            towns
-                .iter()
-                .position(|(r, t)| {
-                    p.x >= r.min().x
-                        && p.x <= r.max().x
-                        && p.y >= r.min().y
-                        && p.y <= r.max().y
-                        && t.contains(p, r.max().x)
-                })
-                .map(|i| i as u32)
+            envelopes
+                .locate_all_at_point(&[p.x, p.y])
+                .filter(|e| towns[e.data as usize].contains(p, e.geom().upper()[0]))
+                .map(|e| e.data)
+                .min()
         })
         .collect()
 }
