@@ -18,6 +18,8 @@ pub struct Analysis {
     pub measured: Option<Measured>,
     pub scores: Vec<ParcelScore>,
     pub zones: Zones,
+    /// Per parcel: excluded from renewal by a constraint layer.
+    pub excluded: Vec<bool>,
     /// Each parcel's town, as zoning used it.
     pub town: Vec<String>,
     /// How parcels were placed in towns, when a town boundary layer was given.
@@ -68,7 +70,11 @@ pub(super) fn analyse(
     timer.lap("score");
 
     let (town, towns) = towns_of(settings, model);
-    let zones = delineate(settings, model, controls.as_deref(), &scores, &town);
+    let excluded: Vec<bool> = match &controls {
+        Some(c) => c.iter().map(|c| c.excluded).collect(),
+        None => vec![false; parcels.len()],
+    };
+    let zones = delineate(settings, model, &excluded, &scores, &town);
     timer.lap("zone");
 
     let mut columns = score_columns(&scores, criteria);
@@ -80,6 +86,7 @@ pub(super) fn analyse(
         measured,
         scores,
         zones,
+        excluded,
         town,
         towns,
         columns,
@@ -90,17 +97,13 @@ pub(super) fn analyse(
 fn delineate(
     settings: &Settings,
     model: &Model,
-    controls: Option<&[Controls]>,
+    excluded: &[bool],
     scores: &[ParcelScore],
     town: &[String],
 ) -> Zones {
     let parcels = &model.parcels.parcels;
     let consent_i = crate::config::model_index("consent").expect("engine field");
     let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
-    let excluded: Vec<bool> = match controls {
-        Some(c) => c.iter().map(|c| c.excluded).collect(),
-        None => vec![false; parcels.len()],
-    };
     let ltype: Vec<_> = scores.iter().map(|s| s.ltype).collect();
     let score: Vec<Option<f64>> = scores.iter().map(|s| s.score).collect();
     let consent: Vec<Option<f64>> = parcels
@@ -114,7 +117,7 @@ fn delineate(
     let input = ZoneInput {
         parcels,
         low: &low,
-        excluded: &excluded,
+        excluded,
         ltype: &ltype,
         score: &score,
         consent: &consent,

@@ -242,14 +242,10 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
     if !sel.writes(Format::Report) {
         return Ok(());
     }
-    let excluded: Vec<bool> = match &analysis.controls {
-        Some(c) => c.iter().map(|c| c.excluded).collect(),
-        None => vec![false; model.parcels.parcels.len()],
-    };
     let html = export::html_report::render(&export::html_report::ReportInput {
         parcels: &model.parcels.parcels,
         scores: &analysis.scores,
-        excluded: &excluded,
+        excluded: &analysis.excluded,
         town: &analysis.town,
         zones: &analysis.zones,
         stats: &stats,
