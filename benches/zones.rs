@@ -5,27 +5,14 @@
 //! `cargo bench --bench zones` runs 100k parcels; `LANDSIFT_BENCH_1M=1` adds 1M.
 //! Generation, validation, measure and score are set-up, outside the timed loop.
 
+mod common;
+
+use common::sizes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use landsift::config::{self, model_index, Overrides};
-use landsift::crs;
 use landsift::measure::{self, MeasureOptions};
-use landsift::model::CrsDecl;
-use landsift::synth::{self, DistrictParams};
 use landsift::zone::{self, ZoneInput, ZoneOptions};
 use landsift::{criteria, score};
-
-fn sizes() -> Vec<usize> {
-    // `cargo test --all-targets` runs benches once as a smoke test (no `--bench` flag,
-    // debug build): a small district keeps that quick.
-    if !std::env::args().any(|a| a == "--bench") {
-        return vec![5_000];
-    }
-    let mut s = vec![100_000];
-    if std::env::var("LANDSIFT_BENCH_1M").is_ok() {
-        s.push(1_000_000);
-    }
-    s
-}
 
 fn bench(c: &mut Criterion) {
     let settings = config::load(&Overrides::default()).unwrap();
@@ -33,21 +20,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("zones");
     group.sample_size(10);
     for n in sizes() {
-        let district = synth::generate(&DistrictParams {
-            defects: false,
-            ..DistrictParams::with_parcels(n)
-        });
-        let raw_p = synth::raw_layer(&district.parcels_layer());
-        let raw_b = synth::raw_layer(&district.buildings_layer());
-        drop(district);
-        let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
-        let working = crs::choose_working(&source, None);
-        let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings)
-            .unwrap()
-            .parcels;
-        let (buildings, _) =
-            landsift::ingest::prepare_buildings(&raw_b, &source, &working, &settings).unwrap();
-        drop((raw_p, raw_b));
+        let (parcels, buildings) = common::district(n, &settings);
         let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
         drop(buildings);
         let scores = score::score(&parcels, Some(&facts), settings.scheme, &criteria);
