@@ -9,7 +9,7 @@ use crate::criteria::Criteria;
 use crate::landuse::LandClass;
 use crate::model::{Areas, Parcel};
 use crate::score::ParcelScore;
-use crate::zone::report::TownReport;
+use crate::zone::report::{LevelReport, TownReport};
 use crate::zone::{ZoneOptions, Zones};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -205,34 +205,18 @@ fn town_checks(r: &TownReport, opts: &ZoneOptions) -> Vec<Check> {
             .trim_end_matches("; ")
             .to_string(),
         },
-        Check {
-            id: "large_size",
-            zh: "大圈面积 5–10 km²",
-            en: "large circles of 5–10 km²",
-            value: (r.large.count - r.large.out_of_range) as f64,
-            threshold: r.large.count as f64,
-            pass: Some(r.large.count > 0 && r.large.out_of_range == 0),
-            detail: format!(
-                "{} of {} in range, {:.2} km²",
-                r.large.count - r.large.out_of_range,
-                r.large.count,
-                r.large.area_km2
-            ),
-        },
-        Check {
-            id: "middle_size",
-            zh: "中圈面积 1–3 km²",
-            en: "middle circles of 1–3 km²",
-            value: (r.middle.count - r.middle.out_of_range) as f64,
-            threshold: r.middle.count as f64,
-            pass: Some(r.middle.count > 0 && r.middle.out_of_range == 0),
-            detail: format!(
-                "{} of {} in range, {:.2} km²",
-                r.middle.count - r.middle.out_of_range,
-                r.middle.count,
-                r.middle.area_km2
-            ),
-        },
+        size_check(
+            "large_size",
+            "大圈面积 5–10 km²",
+            "large circles of 5–10 km²",
+            &r.large,
+        ),
+        size_check(
+            "middle_size",
+            "中圈面积 1–3 km²",
+            "middle circles of 1–3 km²",
+            &r.middle,
+        ),
         Check {
             id: "small_size",
             zh: "改造单元 ≤ 300 亩",
@@ -269,6 +253,20 @@ fn town_checks(r: &TownReport, opts: &ZoneOptions) -> Vec<Check> {
             ),
         },
     ]
+}
+
+/// Circles of one level within their size range (each out-of-range one carries a note).
+fn size_check(id: &'static str, zh: &'static str, en: &'static str, l: &LevelReport) -> Check {
+    let in_range = l.count - l.out_of_range;
+    Check {
+        id,
+        zh,
+        en,
+        value: in_range as f64,
+        threshold: l.count as f64,
+        pass: Some(l.count > 0 && l.out_of_range == 0),
+        detail: format!("{in_range} of {} in range, {:.2} km²", l.count, l.area_km2),
+    }
 }
 
 /// The district's checks: the towns' summed (a check passes when it passes in every

@@ -192,10 +192,11 @@ fn write_gpkg_and_project(
     sel: &OutputSelection,
 ) -> Result<()> {
     let working = &model.working;
+    let wkt = working.wkt();
     let styles = export::style::layer_styles_table(layers);
     let mut all = layers.to_vec();
     all.push((&styles, false));
-    export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &all, working.wkt().as_deref())?;
+    export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &all, wkt.as_deref())?;
     if !sel.writes(Format::Qgis) {
         return Ok(());
     }
@@ -207,7 +208,6 @@ fn write_gpkg_and_project(
             spatial: *spatial,
         })
         .collect();
-    let wkt = working.wkt();
     let crs = wkt.as_deref().map(|wkt| export::qgis_project::ProjectCrs {
         authid: working.crs.epsg.map(|c| format!("EPSG:{c}")),
         wkt,

@@ -256,22 +256,18 @@ fn clean(shape: MultiPolygon<f64>, members: &[&MultiPolygon<f64>], gap: f64) -> 
     // A part lying inside another part's filled pinhole is now covered by that part. (A
     // part's own filled holes are skipped: its interior point may now lie in one.)
     if !filled.is_empty() && parts.len() > 1 {
-        let inside_other: Vec<bool> = parts
-            .iter()
+        parts = parts
+            .into_iter()
             .enumerate()
-            .map(|(k, p)| {
-                p.interior_point().is_none_or(|ip| {
-                    filled
+            .filter(|(k, p)| {
+                p.interior_point().is_some_and(|ip| {
+                    !filled
                         .iter()
-                        .any(|(r, h, owner)| *owner != k && r.intersects(&ip) && h.intersects(&ip))
+                        .any(|(r, h, owner)| owner != k && r.intersects(&ip) && h.intersects(&ip))
                 })
             })
+            .map(|(_, p)| p)
             .collect();
-        let mut k = 0;
-        parts.retain(|_| {
-            k += 1;
-            !inside_other[k - 1]
-        });
     }
     MultiPolygon::new(parts).orient(Direction::Default)
 }
