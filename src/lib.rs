@@ -18,7 +18,6 @@ pub mod model;
 pub mod run;
 pub mod score;
 pub mod spatial;
-pub mod synth;
 
 pub use error::{Error, Result};
 pub mod zone;

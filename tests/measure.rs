@@ -248,9 +248,9 @@ fn timing_on_generated_district() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     let t = std::time::Instant::now();
-    let d = landsift::synth::generate(&landsift::synth::DistrictParams {
+    let d = landsift_synth::generate(&landsift_synth::DistrictParams {
         defects: false,
-        ..landsift::synth::DistrictParams::with_parcels(n)
+        ..landsift_synth::DistrictParams::with_parcels(n)
     });
     let parcels: Vec<Parcel> = d
         .parcels

@@ -378,7 +378,7 @@ fn programme_meets_the_policy_at_100k() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let towns = n.div_ceil(landsift::synth::PARCELS_PER_TOWN);
+    let towns = n.div_ceil(landsift_synth::PARCELS_PER_TOWN);
     let s = scored(20_240_601, n, towns);
     let opts = ZoneOptions::default();
     let z = zone(&s, &vec![false; s.parcels.len()], &[], &opts);

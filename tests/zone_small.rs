@@ -8,7 +8,7 @@ mod common;
 use common::district::{inputs, scored, Scored};
 use geo::{BoundingRect, Coord, Distance, Euclidean, Geometry, Line, MultiPolygon};
 use landsift::model::m2_to_mu;
-use landsift::synth;
+use landsift_synth as synth;
 use landsift::zone::graph::{components, neighbour_graph, Graph, NeighbourOptions};
 use landsift::zone::small::{small_circles, UnitOptions, Units};
 use std::time::Instant;

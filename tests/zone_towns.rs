@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use geo::{Centroid, Rect};
-use landsift::synth::{self, DistrictParams};
+use landsift_synth::{self as synth, DistrictParams};
 use std::path::Path;
 
 /// A GeoJSON layer of named rectangles in EPSG:4547 (named CRS member, so GDAL takes it).

@@ -4,7 +4,7 @@
 use landsift::config::Settings;
 use landsift::crs;
 use landsift::model::{Building, CrsDecl, Parcel};
-use landsift::synth::{self, DistrictParams};
+use landsift_synth::{self as synth, DistrictParams};
 
 /// 100k parcels, and 1M with `LANDSIFT_BENCH_1M=1`. `cargo test --all-targets` runs the
 /// benches once as a smoke test (no `--bench` flag, debug build): a small district keeps

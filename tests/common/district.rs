@@ -4,7 +4,7 @@ use geo::{Centroid, Coord, MultiPolygon};
 use landsift::config::{self, model_index, Overrides};
 use landsift::model::{CrsDecl, Parcel};
 use landsift::score::ParcelScore;
-use landsift::synth::{self, DistrictParams};
+use landsift_synth::{self as synth, DistrictParams};
 use landsift::{criteria, crs, ingest, score};
 
 /// A generated district, scored: parcels, their scores and low-efficiency flags, and

@@ -26,8 +26,9 @@
 //! Independently of that flag, about 0.5 % of buildings straddle two parcels or stand in a
 //! road ([`Placement`]), as in real building surveys.
 
-use crate::export::{OutLayer, OutRow};
-use crate::model::{FieldDef, FieldKind, Value};
+use landsift::export::{OutLayer, OutRow};
+use landsift::landuse::Scheme;
+use landsift::model::{FieldDef, FieldKind, Value};
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 
@@ -188,26 +189,16 @@ pub struct Defect {
     pub parcel: usize,
 }
 
-/// Land-use codes of the 用地用海 2023 scheme the generator uses, with their names.
-pub const LAND_USES: &[(&str, &str)] = &[
-    ("0701", "城镇住宅用地"),
-    ("0702", "城镇社区服务设施用地"),
-    ("0801", "机关团体用地"),
-    ("0802", "科研用地"),
-    ("0803", "文化用地"),
-    ("0804", "教育用地"),
-    ("0805", "体育用地"),
-    ("0806", "医疗卫生用地"),
-    ("0901", "商业用地"),
-    ("0902", "商务金融用地"),
-    ("1001", "工业用地"),
-    ("1101", "物流仓储用地"),
-    ("1401", "公园绿地"),
+/// Land-use codes of the 用地用海 2023 scheme the generator uses; their names come from
+/// the engine's own table ([`Scheme::name_of`]).
+pub const LAND_USES: &[&str] = &[
+    "0701", "0702", "0801", "0802", "0803", "0804", "0805", "0806", "0901", "0902", "1001",
+    "1101", "1401",
 ];
 
-/// Chinese name of a land-use code of [`LAND_USES`].
+/// Chinese name of a land-use code of the 用地用海 2023 scheme.
 pub fn land_use_name(code: &str) -> Option<&'static str> {
-    LAND_USES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    Scheme::Yongdi2023.name_of(code)
 }
 
 /// Fields of the parcels layer, in order.
@@ -1746,8 +1737,8 @@ fn owner_name(rng: &mut Rng, land_use: &str, d: f64, town: &str, village: u64) -
 
 /// A generated layer as if read from a file in EPSG:4547, for tests and benchmarks that
 /// feed the district straight into ingest's validation without writing it out.
-pub fn raw_layer(layer: &OutLayer<'_>) -> crate::model::RawLayer {
-    use crate::model::{CrsDecl, EncodingReport, EncodingSource, RawFeature, RawLayer};
+pub fn raw_layer(layer: &OutLayer<'_>) -> landsift::model::RawLayer {
+    use landsift::model::{CrsDecl, EncodingReport, EncodingSource, RawFeature, RawLayer};
     RawLayer {
         source: std::path::PathBuf::from(format!("synth:{}", layer.name)),
         layer_name: layer.name.clone(),

@@ -1,13 +1,13 @@
-//! landsift-gen: writes a synthetic Dongguan-like district ([`landsift::synth`]) as
+//! landsift-gen: writes a synthetic Dongguan-like district ([`landsift_synth`]) as
 //! shapefiles in EPSG:4547: `parcels.shp` with a GBK DBF (as bureaus send them) and
 //! `buildings.shp` with a UTF-8 DBF, each with `.prj` and `.cpg`.
 //!
-//! `cargo run --release --bin landsift-gen -- --out data/sample` regenerates the sample.
+//! `cargo run --release -p landsift-synth --bin landsift-gen -- --out data/sample` regenerates the sample.
 
 use anyhow::Context;
 use clap::Parser;
 use landsift::export::shapefile::write_shapefile;
-use landsift::synth::{self, DistrictParams};
+use landsift_synth::{self as synth, DistrictParams};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
