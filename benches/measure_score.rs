@@ -26,13 +26,13 @@ fn bench(c: &mut Criterion) {
         });
         let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
         group.bench_with_input(BenchmarkId::new("score", n), &n, |b, _| {
-            b.iter(|| score::score(&parcels, Some(&facts), settings.scheme, &criteria))
+            b.iter(|| score::score(&parcels, Some(&facts), settings.scheme(), &criteria))
         });
         group.bench_with_input(BenchmarkId::new("measure+score", n), &n, |b, _| {
             b.iter(|| {
                 let facts =
                     measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
-                score::score(&parcels, Some(&facts), settings.scheme, &criteria)
+                score::score(&parcels, Some(&facts), settings.scheme(), &criteria)
             })
         });
     }

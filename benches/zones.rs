@@ -9,8 +9,9 @@ mod common;
 
 use common::sizes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use landsift::config::{self, model_index, Overrides};
+use landsift::config::{self, Overrides};
 use landsift::measure::{self, MeasureOptions};
+use landsift::model::SurveyField;
 use landsift::zone::{self, ZoneInput, ZoneOptions};
 use landsift::{criteria, score};
 
@@ -23,16 +24,18 @@ fn bench(c: &mut Criterion) {
         let (parcels, buildings) = common::district(n, &settings);
         let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
         drop(buildings);
-        let scores = score::score(&parcels, Some(&facts), settings.scheme, &criteria);
-        let field = |name| model_index(name).unwrap();
-        let (town_i, consent_i) = (field("town"), field("consent"));
+        let scores = score::score(&parcels, Some(&facts), settings.scheme(), &criteria);
         let town: Vec<String> = parcels
             .iter()
-            .map(|p| p.survey[town_i].as_text().unwrap_or_default())
+            .map(|p| {
+                p.survey_value(SurveyField::Town)
+                    .as_text()
+                    .unwrap_or_default()
+            })
             .collect();
         let consent: Vec<Option<f64>> = parcels
             .iter()
-            .map(|p| p.survey[consent_i].as_f64())
+            .map(|p| p.survey_value(SurveyField::Consent).as_f64())
             .collect();
         let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
         let excluded = vec![false; parcels.len()];

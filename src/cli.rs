@@ -1,8 +1,15 @@
-//! Command-line definitions (clap); the binary maps them onto [`crate::run`].
+//! Command-line definitions (clap), a module of the binary only: the library carries no
+//! clap. Each value is checked here, where it enters, with the library's own names and
+//! ranges ([`Choice`], [`limits`]), and [`InputArgs::into_overrides`] is the one place
+//! that turns the arguments into the library's [`Overrides`].
 
-use crate::config::InvalidPolicy;
-use crate::constraints::ConstraintKind;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use landsift::config::Overrides;
+use landsift::constraints::ConstraintKind;
+use landsift::ingest::InvalidPolicy;
+use landsift::model::{Choice, Format, Metres, Mu, OutputLayer};
+use landsift::zone::limits;
 use std::path::PathBuf;
 
 /// landsift: score parcels against low-efficiency land criteria (低效用地认定) and
@@ -24,6 +31,46 @@ pub enum Command {
     Check(InputArgs),
 }
 
+/// A parser that accepts exactly the names of a [`Choice`] (and lists them in `--help`).
+fn choice<T: Choice + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(T::ALL.iter().map(|v| v.name()))
+        .map(|name| T::from_name(&name).expect("clap accepted only the listed names"))
+}
+
+fn preset(name: &str) -> Result<String, String> {
+    let names = landsift::criteria::preset_names();
+    if names.contains(&name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!("one of {}", names.join(", ")))
+    }
+}
+
+fn gap(text: &str) -> Result<Metres, String> {
+    Metres::parse(text, &limits::GAP)
+}
+
+fn circle_gap(text: &str) -> Result<Metres, String> {
+    Metres::parse(text, &limits::CIRCLE_GAP)
+}
+
+fn max_unit_mu(text: &str) -> Result<Mu, String> {
+    Mu::parse(text, &limits::MAX_UNIT_MU)
+}
+
+fn min_unit_mu(text: &str) -> Result<Mu, String> {
+    Mu::parse(text, &limits::MIN_UNIT_MU)
+}
+
+fn constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
+    let (kind, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not KIND=PATH"))?;
+    let kind = ConstraintKind::from_name(kind)
+        .ok_or_else(|| format!("'{kind}' is not one of {}", ConstraintKind::names()))?;
+    Ok((kind, PathBuf::from(path)))
+}
+
 /// Options shared by `run` and `check`.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
@@ -43,10 +90,10 @@ pub struct InputArgs {
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
     /// What to do with invalid geometry.
-    #[arg(long, value_enum, value_name = "POLICY")]
+    #[arg(long, value_name = "POLICY", value_parser = choice::<InvalidPolicy>())]
     pub invalid: Option<InvalidPolicy>,
-    /// Criteria preset: national-default, dongguan, tianjin.
-    #[arg(long, value_name = "NAME")]
+    /// Criteria preset (default national-default).
+    #[arg(long, value_name = "NAME", value_parser = preset)]
     pub preset: Option<String>,
     /// A criteria file (TOML) instead of a preset.
     #[arg(long, value_name = "FILE")]
@@ -55,11 +102,20 @@ pub struct InputArgs {
     #[arg(long, value_name = "CSV")]
     pub survey: Option<PathBuf>,
     /// A constraint layer, KIND=PATH (eco-redline, farmland, heritage, industrial-control); repeatable.
-    #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = parse_constraint)]
+    #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = constraint)]
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
-    /// Road-gap tolerance in metres: parcels this close are neighbours (default 30).
-    #[arg(long, value_name = "METRES")]
-    pub gap: Option<f64>,
+    /// Road-gap tolerance in metres, 0–200: parcels this close are neighbours (default 30).
+    #[arg(long, value_name = "METRES", value_parser = gap)]
+    pub gap: Option<Metres>,
+    /// Gap tolerance of large and middle circles in metres, 0–1000 (default 100).
+    #[arg(long, value_name = "METRES", value_parser = circle_gap)]
+    pub circle_gap: Option<Metres>,
+    /// A renewal unit's ceiling in mu, 1–1500 (default 300).
+    #[arg(long, value_name = "MU", value_parser = max_unit_mu)]
+    pub max_unit_mu: Option<Mu>,
+    /// Below this many mu a group is scattered land, 0–1500 (default 15).
+    #[arg(long, value_name = "MU", value_parser = min_unit_mu)]
+    pub min_unit_mu: Option<Mu>,
     /// Barrier layer (arterial roads, rivers, railways) that no zone crosses.
     #[arg(long, value_name = "PATH")]
     pub barriers: Option<PathBuf>,
@@ -67,25 +123,12 @@ pub struct InputArgs {
     /// default: the parcels' town field.
     #[arg(long, value_name = "PATH")]
     pub towns: Option<PathBuf>,
-    /// Formats to write, comma-separated: gpkg, shp, geojson, qgis, report, stats
-    /// (default: all; summary.json is always written).
-    #[arg(long = "format", value_name = "LIST", value_delimiter = ',')]
-    pub formats: Option<Vec<crate::config::Format>>,
-    /// Layers to write, comma-separated: parcels, small_circles, middle_circles,
-    /// large_circles, rejects, orphan_buildings (default: all).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub layers: Option<Vec<crate::config::OutputLayer>>,
-}
-
-fn parse_constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
-    use clap::ValueEnum;
-    let (kind, path) = s
-        .split_once('=')
-        .ok_or_else(|| format!("'{s}' is not KIND=PATH"))?;
-    let kind = ConstraintKind::from_str(kind, true).map_err(|_| {
-        format!("'{kind}' is not one of eco-redline, farmland, heritage, industrial-control")
-    })?;
-    Ok((kind, PathBuf::from(path)))
+    /// Formats to write, comma-separated (default: all; summary.json is always written).
+    #[arg(long = "format", value_name = "LIST", value_delimiter = ',', value_parser = choice::<Format>())]
+    pub formats: Option<Vec<Format>>,
+    /// Layers to write, comma-separated (default: all).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = choice::<OutputLayer>())]
+    pub layers: Option<Vec<OutputLayer>>,
 }
 
 #[derive(Debug, Args)]
@@ -101,24 +144,48 @@ pub struct RunArgs {
 }
 
 impl InputArgs {
-    /// The command-line part of the settings.
-    pub fn overrides(&self) -> crate::config::Overrides {
-        crate::config::Overrides {
-            config: self.config.clone(),
-            parcels: self.parcels.clone(),
-            buildings: self.buildings.clone(),
-            s_srs: self.s_srs.clone(),
-            encoding: self.encoding.clone(),
-            invalid: self.invalid,
-            preset: self.preset.clone(),
-            criteria: self.criteria.clone(),
-            survey: self.survey.clone(),
-            constraints: self.constraints.clone(),
-            gap: self.gap,
-            barriers: self.barriers.clone(),
-            towns: self.towns.clone(),
-            formats: self.formats.clone(),
-            layers: self.layers.clone(),
+    /// The library's overrides. The destructuring names every argument, so one added
+    /// without a place in [`Overrides`] does not compile.
+    pub fn into_overrides(self) -> Overrides {
+        let InputArgs {
+            config,
+            parcels,
+            buildings,
+            s_srs,
+            encoding,
+            invalid,
+            preset,
+            criteria,
+            survey,
+            constraints,
+            gap,
+            circle_gap,
+            max_unit_mu,
+            min_unit_mu,
+            barriers,
+            towns,
+            formats,
+            layers,
+        } = self;
+        Overrides {
+            config,
+            parcels,
+            buildings,
+            s_srs,
+            encoding,
+            invalid,
+            preset,
+            criteria,
+            survey,
+            constraints,
+            gap,
+            circle_gap,
+            max_unit_mu,
+            min_unit_mu,
+            barriers,
+            towns,
+            formats,
+            layers,
         }
     }
 }

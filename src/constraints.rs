@@ -4,25 +4,51 @@
 //! The first three exclude a parcel from renewal; inside the industrial control line a
 //! parcel may only be renewed industry-to-industry (工改工).
 
+use crate::model::Choice;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 use serde::{Deserialize, Serialize};
 
 /// What a constraint layer is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConstraintKind {
     /// 生态保护红线: excludes.
+    #[serde(alias = "eco-redline")]
     EcoRedline,
     /// 永久基本农田: excludes.
     Farmland,
     /// 历史文化保护线: excludes.
     Heritage,
     /// 工业用地控制线: tags 工改工 only.
+    #[serde(alias = "industrial-control")]
     IndustrialControl,
+}
+
+/// On the command line `eco-redline`; in the configuration file `eco_redline` (serde).
+/// Either spelling is accepted in both places.
+impl Choice for ConstraintKind {
+    const ALL: &'static [Self] = &[
+        ConstraintKind::EcoRedline,
+        ConstraintKind::Farmland,
+        ConstraintKind::Heritage,
+        ConstraintKind::IndustrialControl,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            ConstraintKind::EcoRedline => "eco-redline",
+            ConstraintKind::Farmland => "farmland",
+            ConstraintKind::Heritage => "heritage",
+            ConstraintKind::IndustrialControl => "industrial-control",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        let name = name.replace('_', "-");
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
 }
 
 impl ConstraintKind {

@@ -4,7 +4,6 @@
 //! The pipeline, one module per stage: [`ingest`] → (measure → score → zone, later)
 //! → [`export`]; [`run`] orchestrates a whole run.
 
-pub mod cli;
 pub mod config;
 pub mod constraints;
 pub mod criteria;

@@ -1,8 +1,10 @@
 //! The `landsift` binary: parse the command line, call the library, map errors to
 //! exit codes (README "Exit codes").
 
+mod cli;
+
 use clap::Parser;
-use landsift::cli::{Cli, Command};
+use cli::{Cli, Command};
 use landsift::run::{run, RunOptions, Summary};
 use std::process::ExitCode;
 
@@ -11,7 +13,7 @@ fn main() -> ExitCode {
     let (opts, check) = match cli.command {
         Command::Run(args) => (
             RunOptions {
-                overrides: args.input.overrides(),
+                overrides: args.input.into_overrides(),
                 out: args.out,
                 force: args.force,
                 write: true,
@@ -20,7 +22,7 @@ fn main() -> ExitCode {
         ),
         Command::Check(args) => (
             RunOptions {
-                overrides: args.overrides(),
+                overrides: args.into_overrides(),
                 out: Default::default(),
                 force: false,
                 write: false,

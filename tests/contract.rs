@@ -369,6 +369,21 @@ source = "default"
         let o = landsift(&["check", "--preset", preset]);
         assert_eq!(o.code, 0, "{preset}: {}", o.stderr);
     }
+    // An unknown preset on the command line is a usage error (exit 2) naming the
+    // presets; in a config file it is a config error (exit 3) with its line.
     let o = landsift(&["check", "--preset", "atlantis"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("national-default, dongguan, tianjin"),
+        "{}",
+        o.stderr
+    );
+    let cfg = write(dir.path(), "c.toml", "preset = \"atlantis\"\n");
+    let o = landsift(&["check", "--config", cfg.to_str().unwrap()]);
     assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("line 1: preset 'atlantis'"),
+        "{}",
+        o.stderr
+    );
 }

@@ -7,8 +7,10 @@ mod common;
 use common::*;
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::{Geometry, LayerAccess, ToGdal};
-use landsift::config::{BuildingFields, Overrides};
+use landsift::config::Overrides;
+use landsift::ingest::BuildingFields;
 use landsift::measure::{heights_from_layer, measure, MeasureOptions, Measured, MIN_SHARE};
+use landsift::model::SurveyField;
 use landsift::model::{Building, Parcel};
 use landsift::{crs, ingest};
 use std::collections::HashMap;
@@ -37,8 +39,9 @@ fn seoul_far_and_coverage_match_gdal() {
     // Ours: the crate's own ingest, then measure.
     let mut settings = landsift::config::load(&Overrides::default()).unwrap();
     settings
+        .mapping
         .fields
-        .insert("parcel_id".into(), "고유번호".into());
+        .set(SurveyField::ParcelId, "고유번호");
     settings.building_fields = BuildingFields {
         floors: "A32".into(),
         height: Some("A31".into()),
@@ -49,12 +52,18 @@ fn seoul_far_and_coverage_match_gdal() {
     let working = crs::choose_working(&src_p, ingest::bbox(&raw_p));
     let epsg = working.crs.epsg.expect("an EPSG working CRS");
     assert_eq!(epsg, 32652, "Seoul: UTM 52N");
-    let prepared = ingest::prepare_parcels(&raw_p, &src_p, &working, &settings).unwrap();
+    let prepared = ingest::prepare_parcels(&raw_p, &src_p, &working, &settings.mapping).unwrap();
     let parcels: Vec<Parcel> = prepared.parcels;
     let raw_b = ingest::read_layer(&bldg_path, None, None).unwrap();
     let src_b = ingest::source_crs(&raw_b, None).unwrap();
-    let (buildings, rejects) =
-        ingest::prepare_buildings(&raw_b, &src_b, &working, &settings).unwrap();
+    let (buildings, rejects) = ingest::prepare_buildings(
+        &raw_b,
+        &src_b,
+        &working,
+        &settings.building_fields,
+        settings.invalid(),
+    )
+    .unwrap();
     assert!(rejects.is_empty(), "{rejects:?}");
     assert_eq!(buildings.len(), 2266);
     let heights = heights_from_layer(&raw_b, &buildings, "A31").expect("A31 exists");

@@ -15,8 +15,14 @@ use landsift::zone::{delineate, Zone, ZoneInput, ZoneLevel, ZoneOptions, Zones};
 fn zone(s: &Scored, excluded: &[bool], barriers: &[Geometry<f64>], opts: &ZoneOptions) -> Zones {
     let ltype: Vec<_> = s.scores.iter().map(|x| x.ltype).collect();
     let score: Vec<_> = s.scores.iter().map(|x| x.score).collect();
-    let i = landsift::config::model_index("consent").unwrap();
-    let consent: Vec<Option<f64>> = s.parcels.iter().map(|p| p.survey[i].as_f64()).collect();
+    let consent: Vec<Option<f64>> = s
+        .parcels
+        .iter()
+        .map(|p| {
+            p.survey_value(landsift::model::SurveyField::Consent)
+                .as_f64()
+        })
+        .collect();
     delineate(
         &ZoneInput {
             parcels: &s.parcels,
@@ -146,7 +152,8 @@ fn check(
                 ZoneLevel::Small => {
                     assert!((zone.area_m2 - members).abs() <= 1e-6 * members);
                     assert!(
-                        m2_to_mu(zone.area_m2) <= opts.unit.max_mu + 1e-9 || !zone.note.is_empty(),
+                        m2_to_mu(zone.area_m2) <= opts.unit.max_mu.get() + 1e-9
+                            || !zone.note.is_empty(),
                         "{}: {} mu",
                         zone.id,
                         m2_to_mu(zone.area_m2)
@@ -247,7 +254,10 @@ fn graphs(s: &Scored, barriers: &[Geometry<f64>], opts: &ZoneOptions) -> (Graph,
             },
         )
     };
-    (g(opts.gap), g(opts.circle_gap.max(opts.gap)))
+    (
+        g(opts.gap.get()),
+        g(opts.circle_gap.get().max(opts.gap.get())),
+    )
 }
 
 #[test]

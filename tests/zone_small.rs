@@ -8,9 +8,9 @@ mod common;
 use common::district::{inputs, scored, Scored};
 use geo::{BoundingRect, Coord, Distance, Euclidean, Geometry, Line, MultiPolygon};
 use landsift::model::m2_to_mu;
-use landsift_synth as synth;
 use landsift::zone::graph::{components, neighbour_graph, Graph, NeighbourOptions};
 use landsift::zone::small::{small_circles, UnitOptions, Units};
+use landsift_synth as synth;
 use std::time::Instant;
 
 fn rect_dist(a: geo::Rect<f64>, b: geo::Rect<f64>) -> f64 {

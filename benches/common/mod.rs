@@ -33,10 +33,16 @@ pub fn district(n: usize, settings: &Settings) -> (Vec<Parcel>, Vec<Building>) {
     let source = crs::identify(&CrsDecl::Epsg(synth::EPSG), std::path::Path::new("synth")).unwrap();
     assert_eq!(source.kind, crs::CrsKind::Projected);
     let working = crs::choose_working(&source, None);
-    let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, settings)
+    let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings.mapping)
         .unwrap()
         .parcels;
-    let (buildings, _) =
-        landsift::ingest::prepare_buildings(&raw_b, &source, &working, settings).unwrap();
+    let (buildings, _) = landsift::ingest::prepare_buildings(
+        &raw_b,
+        &source,
+        &working,
+        &settings.building_fields,
+        settings.invalid(),
+    )
+    .unwrap();
     (parcels, buildings)
 }

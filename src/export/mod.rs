@@ -1,6 +1,6 @@
 //! Export: write layers for GIS staff (GeoJSON, Shapefile, GeoPackage) and run reports.
 
-use crate::model::{FieldDef, Value};
+use crate::model::{FieldDef, OutputLayer, Value};
 use geo::MultiPolygon;
 
 pub mod geojson;
@@ -20,6 +20,17 @@ pub struct OutLayer<'a> {
     pub name: String,
     pub fields: Vec<FieldDef>,
     pub rows: Vec<OutRow<'a>>,
+}
+
+impl<'a> OutLayer<'a> {
+    /// One of the run's output layers, under the name [`OutputLayer`] gives it.
+    pub fn of(layer: OutputLayer, fields: Vec<FieldDef>, rows: Vec<OutRow<'a>>) -> Self {
+        OutLayer {
+            name: layer.as_str().to_string(),
+            fields,
+            rows,
+        }
+    }
 }
 
 /// One row of an [`OutLayer`]: geometry (none for attribute-only tables) and one value per field.

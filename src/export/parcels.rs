@@ -2,8 +2,10 @@
 //! attribute under its own name.
 
 use super::{OutLayer, OutRow};
-use crate::config::{Settings, MODEL_FIELDS};
-use crate::model::{m2_to_mu, FieldDef, FieldKind, Parcel, Reject, Value};
+use crate::model::{
+    m2_to_mu, Choice, FieldDef, FieldKind, FieldMap, OutputLayer, Parcel, Reject, SurveyField,
+    Value,
+};
 
 /// Engine fields appended after the model fields.
 const COMPUTED: &[(&str, FieldKind)] = &[
@@ -23,16 +25,17 @@ pub struct Column {
 /// Builds the parcels layer: engine fields, area, the pipeline's columns, then the
 /// source attributes. A source attribute that feeds the engine field of the same name
 /// is replaced by its normalised value; any other source attribute whose name clashes
-/// with an engine field or a column is kept as `src_<name>`.
+/// with an engine field or a column (`score`, `low`, `AREA_M2`…) is kept as `src_<name>`:
+/// no source attribute is dropped.
 pub fn parcels_layer<'a>(
     parcels: &'a [Parcel],
     source_fields: &[FieldDef],
-    settings: &Settings,
+    mapping: &FieldMap,
     columns: &[Column],
 ) -> OutLayer<'a> {
-    let mut fields: Vec<FieldDef> = MODEL_FIELDS
+    let mut fields: Vec<FieldDef> = SurveyField::ALL
         .iter()
-        .map(|(n, k, _)| FieldDef::new(*n, *k))
+        .map(|f| FieldDef::new(f.name(), f.kind()))
         .chain(COMPUTED.iter().map(|(n, k)| FieldDef::new(*n, *k)))
         .chain(columns.iter().map(|c| c.def.clone()))
         .collect();
@@ -42,7 +45,9 @@ pub fn parcels_layer<'a>(
         // GeoPackage (SQLite) and DBF field names are case-insensitive: `CLASS` clashes
         // with `class`.
         let clashes = engine_names.iter().any(|n| n.eq_ignore_ascii_case(&f.name));
-        if engine_names.contains(&f.name) && settings.source_field(&f.name) == f.name {
+        let feeds_its_namesake =
+            SurveyField::from_name(&f.name).is_some_and(|e| mapping.source(e) == f.name);
+        if feeds_its_namesake {
             continue;
         }
         let name = if clashes {
@@ -73,11 +78,7 @@ pub fn parcels_layer<'a>(
             }
         })
         .collect();
-    OutLayer {
-        name: "parcels".into(),
-        fields,
-        rows,
-    }
+    OutLayer::of(OutputLayer::Parcels, fields, rows)
 }
 
 /// Builds the rejects table (no geometry).
@@ -109,11 +110,7 @@ pub fn rejects_layer(rejects: &[Reject]) -> OutLayer<'static> {
             ],
         })
         .collect();
-    OutLayer {
-        name: "rejects".into(),
-        fields,
-        rows,
-    }
+    OutLayer::of(OutputLayer::Rejects, fields, rows)
 }
 
 /// Writes the rejects as CSV (UTF-8 with BOM so Excel shows Chinese right):

@@ -4,15 +4,15 @@
 //! parcels, then orphan buildings, then the attribute tables — in the working CRS, with
 //! the map on the district's extent.
 
-use super::style::{self, xml, LayerStyle};
+use super::style::{self, xml};
+use crate::model::OutputLayer;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One layer of the project (a table of `landsift.gpkg`).
 pub struct ProjectLayer {
-    pub name: String,
+    pub layer: OutputLayer,
     pub fields: Vec<String>,
-    pub spatial: bool,
 }
 
 /// The working CRS as the project states it.
@@ -24,13 +24,15 @@ pub struct ProjectCrs<'a> {
     pub geographic: bool,
 }
 
-/// The order of the layer tree, top first.
-const ORDER: &[&str] = &[
-    "large_circles",
-    "middle_circles",
-    "small_circles",
-    "parcels",
-    "orphan_buildings",
+/// The order of the layer tree, top first: circles over the parcels, the attribute
+/// tables last.
+const ORDER: &[OutputLayer] = &[
+    OutputLayer::LargeCircles,
+    OutputLayer::MiddleCircles,
+    OutputLayer::SmallCircles,
+    OutputLayer::Parcels,
+    OutputLayer::OrphanBuildings,
+    OutputLayer::Rejects,
 ];
 
 fn spatialrefsys(crs: Option<&ProjectCrs>) -> String {
@@ -61,14 +63,9 @@ pub fn project(
     crs: Option<&ProjectCrs>,
     extent: Option<[f64; 4]>,
 ) -> String {
-    let rank = |l: &ProjectLayer| {
-        ORDER
-            .iter()
-            .position(|n| *n == l.name)
-            .unwrap_or(ORDER.len() + usize::from(!l.spatial))
-    };
+    let rank = |l: &ProjectLayer| ORDER.iter().position(|n| *n == l.layer);
     let mut ordered: Vec<&ProjectLayer> = layers.iter().collect();
-    ordered.sort_by_key(|l| (rank(l), l.name.clone()));
+    ordered.sort_by_key(|l| rank(l));
     let srs = spatialrefsys(crs);
     let extent_xml = extent
         .map(|[a, b, c, d]| {
@@ -82,21 +79,22 @@ pub fn project(
     let mut maplayers = String::from("<projectlayers>");
     let mut order = String::from("<layerorder>");
     for l in &ordered {
-        let id = layer_id(&l.name);
-        let source = format!("./{gpkg}|layername={}", l.name);
-        let st = LayerStyle::of(&l.name);
-        let title = st.title(&l.name);
+        let name = l.layer.as_str();
+        let id = layer_id(name);
+        let source = format!("./{gpkg}|layername={name}");
+        let title = style::title(l.layer);
+        let spatial = l.layer.is_spatial();
         let _ = write!(
             tree,
             r#"<layer-tree-layer id="{}" name="{}" source="{}" providerKey="ogr" checked="Qt::Checked" expanded="{}"><customproperties/></layer-tree-layer>"#,
             xml(&id),
-            xml(&title),
+            xml(title),
             xml(&source),
-            u8::from(l.spatial)
+            u8::from(spatial)
         );
         let _ = write!(order, r#"<layer id="{}"/>"#, xml(&id));
-        let (body, labels) = style::body(st, &l.fields, &BTreeMap::new());
-        let (geometry, wkb) = if l.spatial {
+        let (body, labels) = style::body(l.layer, &l.fields, &BTreeMap::new());
+        let (geometry, wkb) = if spatial {
             ("Polygon", "MultiPolygon")
         } else {
             ("No geometry", "NoGeometry")
@@ -105,11 +103,11 @@ pub fn project(
             maplayers,
             r#"<maplayer type="vector" geometry="{geometry}" wkbType="{wkb}" labelsEnabled="{}" readOnly="0" hasScaleBasedVisibilityFlag="0" minScale="0" maxScale="0" styleCategories="AllStyleCategories">{}<id>{}</id><datasource>{}</datasource><layername>{}</layername><srs>{}</srs><provider encoding="UTF-8">ogr</provider>{body}</maplayer>"#,
             u8::from(labels),
-            if l.spatial { extent_xml.as_str() } else { "" },
+            if spatial { extent_xml.as_str() } else { "" },
             xml(&id),
             xml(&source),
-            xml(&title),
-            if l.spatial { srs.as_str() } else { "" },
+            xml(title),
+            if spatial { srs.as_str() } else { "" },
         );
     }
     tree.push_str("</layer-tree-group>");
@@ -134,16 +132,15 @@ mod tests {
 
     #[test]
     fn layers_in_order_with_relative_sources_and_styles() {
-        let layer = |n: &str, spatial| ProjectLayer {
-            name: n.into(),
+        let layer = |layer| ProjectLayer {
+            layer,
             fields: vec!["zone_id".into(), "area_mu".into(), "area_km2".into()],
-            spatial,
         };
         let layers = [
-            layer("parcels", true),
-            layer("rejects", false),
-            layer("small_circles", true),
-            layer("large_circles", true),
+            layer(OutputLayer::Parcels),
+            layer(OutputLayer::Rejects),
+            layer(OutputLayer::SmallCircles),
+            layer(OutputLayer::LargeCircles),
         ];
         let crs = ProjectCrs {
             authid: Some("EPSG:4547".into()),

@@ -7,45 +7,19 @@
 //! QGIS stores it), and the `landsift.qgs` project. Symbol layers use the `<prop k v>`
 //! form that every QGIS 3 reads (Debian 12 ships 3.22).
 
+use crate::model::OutputLayer;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The kinds of layer styled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerStyle {
-    Parcels,
-    Small,
-    Middle,
-    Large,
-    Orphans,
-    /// Attribute tables (rejects): aliases only.
-    Table,
-}
-
-impl LayerStyle {
-    /// The style of a layer by its name in the outputs.
-    pub fn of(layer: &str) -> LayerStyle {
-        match layer {
-            "parcels" => LayerStyle::Parcels,
-            "small_circles" => LayerStyle::Small,
-            "middle_circles" => LayerStyle::Middle,
-            "large_circles" => LayerStyle::Large,
-            "orphan_buildings" => LayerStyle::Orphans,
-            _ => LayerStyle::Table,
-        }
-    }
-
-    /// Chinese and English title of the layer (layer tree, report).
-    pub fn title(self, layer: &str) -> String {
-        match self {
-            LayerStyle::Parcels => "宗地 parcels".into(),
-            LayerStyle::Small => "小圈（改造单元）small circles".into(),
-            LayerStyle::Middle => "中圈 middle circles".into(),
-            LayerStyle::Large => "大圈 large circles".into(),
-            LayerStyle::Orphans => "未落宗建筑 orphan buildings".into(),
-            LayerStyle::Table if layer == "rejects" => "未入库记录 rejects".into(),
-            LayerStyle::Table => layer.into(),
-        }
+/// Chinese and English title of a layer (layer tree, report).
+pub fn title(layer: OutputLayer) -> &'static str {
+    match layer {
+        OutputLayer::Parcels => "宗地 parcels",
+        OutputLayer::SmallCircles => "小圈（改造单元）small circles",
+        OutputLayer::MiddleCircles => "中圈 middle circles",
+        OutputLayer::LargeCircles => "大圈 large circles",
+        OutputLayer::OrphanBuildings => "未落宗建筑 orphan buildings",
+        OutputLayer::Rejects => "未入库记录 rejects",
     }
 }
 
@@ -182,7 +156,7 @@ fn aliases(fields: &[String], long_of: &BTreeMap<String, String>) -> String {
 /// `fields` are the layer's field names as written; `long_of` maps shortened names to
 /// their long names (Shapefile), so expressions use the names the layer really has.
 pub fn body(
-    style: LayerStyle,
+    style: OutputLayer,
     fields: &[String],
     long_of: &BTreeMap<String, String>,
 ) -> (String, bool) {
@@ -196,7 +170,7 @@ pub fn body(
     let q = |long: &str| format!("\"{}\"", name(long));
     let mut out = String::new();
     let labels = match style {
-        LayerStyle::Parcels => {
+        OutputLayer::Parcels => {
             // Category: excluded, then the low-efficiency type, then "not low".
             let expr = format!(
                 "CASE WHEN {} = 1 THEN 'excluded' WHEN {} = 1 THEN {} ELSE 'not_low' END",
@@ -247,10 +221,10 @@ pub fn body(
             );
             false
         }
-        LayerStyle::Small | LayerStyle::Middle | LayerStyle::Large => {
+        OutputLayer::SmallCircles | OutputLayer::MiddleCircles | OutputLayer::LargeCircles => {
             let level = match style {
-                LayerStyle::Small => "small",
-                LayerStyle::Middle => "middle",
+                OutputLayer::SmallCircles => "small",
+                OutputLayer::MiddleCircles => "middle",
                 _ => "large",
             };
             let (_, colour, width) = LEVEL_STROKES.iter().find(|l| l.0 == level).expect("level");
@@ -259,7 +233,7 @@ pub fn body(
                 r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
                 fill_symbol("0", &rgba(colour, 40), "solid", &rgba(colour, 255), *width)
             );
-            let expr = if style == LayerStyle::Small {
+            let expr = if style == OutputLayer::SmallCircles {
                 format!(
                     "{} || '\\n' || format_number({}, 0) || ' 亩'",
                     q("zone_id"),
@@ -273,14 +247,14 @@ pub fn body(
                 )
             };
             let size = match style {
-                LayerStyle::Small => 7.0,
-                LayerStyle::Middle => 9.0,
+                OutputLayer::SmallCircles => 7.0,
+                OutputLayer::MiddleCircles => 9.0,
                 _ => 11.0,
             };
             out.push_str(&labeling(&expr, size, colour));
             true
         }
-        LayerStyle::Orphans => {
+        OutputLayer::OrphanBuildings => {
             let _ = write!(
                 out,
                 r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
@@ -294,14 +268,14 @@ pub fn body(
             );
             false
         }
-        LayerStyle::Table => false,
+        OutputLayer::Rejects => false,
     };
     out.push_str(&aliases(fields, long_of));
     (out, labels)
 }
 
 /// A whole `.qml` document for one layer.
-pub fn qml(style: LayerStyle, fields: &[String], long_of: &BTreeMap<String, String>) -> String {
+pub fn qml(style: OutputLayer, fields: &[String], long_of: &BTreeMap<String, String>) -> String {
     let (body, labels) = body(style, fields, long_of);
     format!(
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22.16-Białowieża\" styleCategories=\"Symbology|Labeling|Fields\" labelsEnabled=\"{}\">\n{body}\n</qgis>\n",
@@ -312,21 +286,20 @@ pub fn qml(style: LayerStyle, fields: &[String], long_of: &BTreeMap<String, Stri
 /// The GeoPackage's `layer_styles` table as QGIS keeps it (empty catalog and schema,
 /// table and geometry column names, the QML, `useAsDefault` = 1), one default style per
 /// layer; QGIS applies it when the layer is opened.
-pub fn layer_styles_table(layers: &[(&super::OutLayer, bool)]) -> super::OutLayer<'static> {
+pub fn layer_styles_table(layers: &[(OutputLayer, &super::OutLayer)]) -> super::OutLayer<'static> {
     use crate::model::{FieldDef, FieldKind, Value};
     let text = |s: &str| Value::Text(s.to_string());
     let rows = layers
         .iter()
-        .map(|(layer, spatial)| {
+        .map(|&(style, layer)| {
             let fields: Vec<String> = layer.fields.iter().map(|f| f.name.clone()).collect();
-            let style = LayerStyle::of(&layer.name);
             super::OutRow {
                 geometry: None,
                 values: vec![
                     text(""),
                     text(""),
                     text(&layer.name),
-                    text(if *spatial {
+                    text(if style.is_spatial() {
                         super::gpkg::GEOMETRY_COLUMN
                     } else {
                         ""
@@ -335,7 +308,7 @@ pub fn layer_styles_table(layers: &[(&super::OutLayer, bool)]) -> super::OutLaye
                     text(&qml(style, &fields, &BTreeMap::new())),
                     text(""),
                     Value::Int(1),
-                    text(&style.title(&layer.name)),
+                    text(title(style)),
                     text("landsift"),
                     Value::Null,
                     Value::Null,
@@ -379,11 +352,11 @@ mod tests {
         let fields_short: Vec<String> = ["parcel_id", "low", "ltype", "excl_short"]
             .map(String::from)
             .to_vec();
-        let (full, labels) = body(LayerStyle::Parcels, &fields, &BTreeMap::new());
+        let (full, labels) = body(OutputLayer::Parcels, &fields, &BTreeMap::new());
         assert!(!labels);
         assert!(full.contains("CASE WHEN &quot;excluded&quot; = 1"));
         assert!(full.contains(r#"<alias field="parcel_id" index="0" name="宗地编号"/>"#));
-        let (short, _) = body(LayerStyle::Parcels, &fields_short, &long);
+        let (short, _) = body(OutputLayer::Parcels, &fields_short, &long);
         assert!(short.contains("CASE WHEN &quot;excl_short&quot; = 1"));
         assert!(short.contains(r#"<alias field="excl_short" index="3" name="不纳入改造"/>"#));
     }
@@ -393,11 +366,11 @@ mod tests {
         let fields: Vec<String> = ["zone_id", "area_mu", "area_km2"]
             .map(String::from)
             .to_vec();
-        let (small, labels) = body(LayerStyle::Small, &fields, &BTreeMap::new());
+        let (small, labels) = body(OutputLayer::SmallCircles, &fields, &BTreeMap::new());
         assert!(
             labels && small.contains("format_number(&quot;area_mu&quot;, 0) || &apos; 亩&apos;")
         );
-        let doc = qml(LayerStyle::Large, &fields, &BTreeMap::new());
+        let doc = qml(OutputLayer::LargeCircles, &fields, &BTreeMap::new());
         assert!(doc.starts_with("<!DOCTYPE qgis") && doc.contains("labelsEnabled=\"1\""));
         assert!(doc.contains("km²"));
         assert!(doc.contains(r#"<prop k="outline_color" v="178,24,43,255"/>"#));

@@ -58,9 +58,5 @@ pub fn zone_layer(zones: &[Zone], level: ZoneLevel) -> OutLayer<'_> {
             }
         })
         .collect();
-    OutLayer {
-        name: format!("{}_circles", level.name()),
-        fields,
-        rows,
-    }
+    OutLayer::of(level.output_layer(), fields, rows)
 }

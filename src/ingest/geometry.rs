@@ -6,8 +6,36 @@
 //! a loop digitised twice. A bow-tie has two readings (two triangles, or nothing: its
 //! signed area cancels), so it is rejected, never guessed.
 
-use crate::config::InvalidPolicy;
+use crate::model::Choice;
 use geo::{Area, Geometry, MakeValid, MultiPolygon, Polygon, Validation};
+
+/// What to do with invalid geometry (`--invalid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidPolicy {
+    /// Stop the run at the first invalid geometry (exit code 7).
+    Stop,
+    /// Reject every invalid geometry, repair nothing.
+    Skip,
+    /// Repair what is unambiguous, reject the rest (default).
+    Repair,
+}
+
+impl Choice for InvalidPolicy {
+    const ALL: &'static [Self] = &[
+        InvalidPolicy::Stop,
+        InvalidPolicy::Skip,
+        InvalidPolicy::Repair,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            InvalidPolicy::Stop => "stop",
+            InvalidPolicy::Skip => "skip",
+            InvalidPolicy::Repair => "repair",
+        }
+    }
+}
 
 /// Largest relative change of area a self-intersection repair may make.
 pub const AREA_TOLERANCE: f64 = 0.01;

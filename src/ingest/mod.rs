@@ -7,13 +7,17 @@ pub mod gdal;
 pub mod geometry;
 pub mod shapefile;
 pub mod table;
+pub mod towns;
 
-use crate::config::{InvalidPolicy, Settings, MODEL_FIELDS};
 use crate::crs::{self, Reprojector, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
-use crate::landuse::normalise_code;
-use crate::model::{Building, CrsDecl, FieldKind, Parcel, RawFeature, RawLayer, Reject, Value};
+use crate::landuse::{normalise_code, Scheme};
+use crate::model::{
+    Building, Choice, CrsDecl, FieldKind, FieldMap, Parcel, RawFeature, RawLayer, Reject,
+    SurveyField, Value,
+};
 use geometry::Checked;
+pub use geometry::InvalidPolicy;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -78,6 +82,28 @@ pub fn bbox(raw: &RawLayer) -> Option<[f64; 4]> {
         })
 }
 
+/// How a parcels layer maps onto the engine's model (the configuration's `scheme`,
+/// `[fields]`, `[land_use_recode]` and `invalid`).
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub scheme: Scheme,
+    pub fields: FieldMap,
+    /// Source land-use value → code of the scheme.
+    pub recode: BTreeMap<String, String>,
+    pub invalid: InvalidPolicy,
+}
+
+/// Where the buildings' floors come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildingFields {
+    /// Field with the number of floors (层数).
+    pub floors: String,
+    /// Field with the height in metres, used when floors are missing.
+    pub height: Option<String>,
+    /// Metres per storey to turn a height into floors.
+    pub storey_height: f64,
+}
+
 /// What preparing a parcels layer produced.
 #[derive(Debug, Default)]
 pub struct PreparedParcels {
@@ -97,15 +123,15 @@ pub fn prepare_parcels(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-    settings: &Settings,
+    mapping: &Mapping,
 ) -> Result<PreparedParcels> {
     let mut fields_missing = Vec::new();
-    let mut map: Vec<Option<usize>> = Vec::with_capacity(MODEL_FIELDS.len());
-    for (name, _, required) in MODEL_FIELDS {
-        let src = settings.source_field(name);
+    let mut map: Vec<Option<usize>> = Vec::with_capacity(SurveyField::ALL.len());
+    for &field in SurveyField::ALL {
+        let (name, src) = (field.name(), mapping.fields.source(field));
         let idx = raw.field_index(src);
         if idx.is_none() {
-            if *required {
+            if field.required() {
                 let have: Vec<&str> = raw.fields.iter().map(|f| f.name.as_str()).collect();
                 return Err(Error::input(
                     &raw.source,
@@ -119,7 +145,8 @@ pub fn prepare_parcels(
         }
         map.push(idx);
     }
-    let checked = check_features(raw, source, working, settings.invalid, map[0])?;
+    let id_field = map[SurveyField::ParcelId.index()];
+    let checked = check_features(raw, source, working, mapping.invalid, id_field)?;
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
@@ -128,15 +155,17 @@ pub fn prepare_parcels(
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     for (feature, verdict) in raw.features.iter().zip(checked) {
         let mut unparsed = Vec::new();
-        let survey: Vec<Value> = MODEL_FIELDS
+        let survey: Vec<Value> = SurveyField::ALL
             .iter()
             .zip(&map)
-            .map(|((name, kind, _), idx)| {
+            .map(|(field, idx)| {
                 let v = idx.map(|i| &feature.values[i]).unwrap_or(&Value::Null);
-                normalise(v, *kind, name, &mut unparsed)
+                normalise(v, field.kind(), field.name(), &mut unparsed)
             })
             .collect();
-        let id = survey[0].as_text().unwrap_or_default();
+        let id = survey[SurveyField::ParcelId.index()]
+            .as_text()
+            .unwrap_or_default();
         let mut reject = |reason: &str, detail: String| {
             out.rejects.push(Reject {
                 source: label.clone(),
@@ -156,30 +185,36 @@ pub fn prepare_parcels(
         if id.is_empty() {
             reject(
                 "missing_id",
-                format!("no value in field '{}'", settings.source_field("parcel_id")),
+                format!(
+                    "no value in field '{}'",
+                    mapping.fields.source(SurveyField::ParcelId)
+                ),
             );
             continue;
         }
-        let lu_idx = 2;
+        let lu_idx = SurveyField::LandUse.index();
         let raw_code = survey[lu_idx].as_text().unwrap_or_default();
         if raw_code.is_empty() {
             reject(
                 "missing_land_use",
-                format!("no value in field '{}'", settings.source_field("land_use")),
+                format!(
+                    "no value in field '{}'",
+                    mapping.fields.source(SurveyField::LandUse)
+                ),
             );
             continue;
         }
-        let code = settings
+        let code = mapping
             .recode
             .get(raw_code.trim())
             .map(|c| normalise_code(c))
             .unwrap_or_else(|| normalise_code(&raw_code));
-        if settings.scheme.name_of(&code).is_none() {
+        if mapping.scheme.name_of(&code).is_none() {
             reject(
                 "unknown_land_use",
                 format!(
                     "land-use code '{raw_code}' is not in the {} scheme",
-                    settings.scheme.name()
+                    mapping.scheme.name()
                 ),
             );
             continue;
@@ -219,9 +254,9 @@ pub fn prepare_buildings(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-    settings: &Settings,
+    bf: &BuildingFields,
+    policy: InvalidPolicy,
 ) -> Result<(Vec<Building>, Vec<Reject>)> {
-    let bf = &settings.building_fields;
     let floors_idx = raw.field_index(&bf.floors);
     let height_idx = bf.height.as_deref().and_then(|h| raw.field_index(h));
     if floors_idx.is_none() && height_idx.is_none() {
@@ -237,7 +272,7 @@ pub fn prepare_buildings(
             ),
         ));
     }
-    let checked = check_features(raw, source, working, settings.invalid, None)?;
+    let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
     let mut buildings = Vec::new();
     let mut rejects = Vec::new();

@@ -7,7 +7,7 @@ use crate::constraints::{self, Controls};
 use crate::criteria::Criteria;
 use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
-use crate::model::{FieldDef, FieldKind, Value};
+use crate::model::{FieldDef, FieldKind, SurveyField, Value};
 use crate::score::{self, ParcelScore};
 use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
@@ -66,7 +66,7 @@ pub(super) fn analyse(
     timer.lap("measure");
 
     let facts = measured.as_ref().map(Measured::facts);
-    let scores = score::score(parcels, facts.as_deref(), settings.scheme, criteria);
+    let scores = score::score(parcels, facts.as_deref(), settings.scheme(), criteria);
     timer.lap("score");
 
     let (town, towns) = towns_of(settings, model);
@@ -102,14 +102,13 @@ fn delineate(
     town: &[String],
 ) -> Zones {
     let parcels = &model.parcels.parcels;
-    let consent_i = crate::config::model_index("consent").expect("engine field");
     let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
     let ltype: Vec<_> = scores.iter().map(|s| s.ltype).collect();
     let score: Vec<Option<f64>> = scores.iter().map(|s| s.score).collect();
     let consent: Vec<Option<f64>> = parcels
         .iter()
         .map(|p| {
-            p.survey[consent_i]
+            p.survey_value(SurveyField::Consent)
                 .as_f64()
                 .map(|c| if c > 1.0 { c / 100.0 } else { c })
         })
@@ -131,10 +130,13 @@ fn delineate(
 /// boundary keep their town field), else the town field.
 fn towns_of(settings: &Settings, model: &Model) -> (Vec<String>, Option<TownAssignment>) {
     let parcels = &model.parcels.parcels;
-    let town_i = crate::config::model_index("town").expect("engine field");
     let mut town: Vec<String> = parcels
         .iter()
-        .map(|p| p.survey[town_i].as_text().unwrap_or_default())
+        .map(|p| {
+            p.survey_value(SurveyField::Town)
+                .as_text()
+                .unwrap_or_default()
+        })
         .collect();
     let Some(boundaries) = &model.towns else {
         return (town, None);

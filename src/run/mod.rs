@@ -15,8 +15,7 @@ use crate::criteria::{self, Criteria};
 use crate::crs::{self, CrsKind, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
 use crate::ingest::{self, table::JoinReport, PreparedParcels};
-use crate::model::{Building, RawLayer, Reject};
-use crate::zone::towns::TownBoundaries;
+use crate::model::{Building, RawLayer, Reject, SurveyField, TownBoundaries};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -159,7 +158,7 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
     let survey = match &settings.survey {
         Some(table_path) => {
             let table = ingest::table::read_csv(table_path)?;
-            let layer_key = settings.source_field("parcel_id").to_string();
+            let layer_key = settings.source_field(SurveyField::ParcelId).to_string();
             let table_key = settings
                 .survey_key
                 .clone()
@@ -219,10 +218,16 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         .collect::<Result<Vec<_>>>()?;
     timer.lap("crs");
 
-    let parcels = ingest::prepare_parcels(&inputs.parcels, &source, &working, settings)?;
+    let parcels = ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
     let (buildings, building_rejects) = match (&inputs.buildings, &building_source) {
         (Some(b), Some(s)) => {
-            let (bs, rs) = ingest::prepare_buildings(b, s, &working, settings)?;
+            let (bs, rs) = ingest::prepare_buildings(
+                b,
+                s,
+                &working,
+                &settings.building_fields,
+                settings.invalid(),
+            )?;
             (Some(bs), rs)
         }
         _ => (None, Vec::new()),
@@ -235,7 +240,8 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         .zip(&inputs.constraints)
         .zip(&constraint_sources)
     {
-        let (polygons, rejects) = ingest::prepare_polygons(layer, src, &working, settings.invalid)?;
+        let (polygons, rejects) =
+            ingest::prepare_polygons(layer, src, &working, settings.invalid())?;
         constraints.push(ConstraintLayer::new(spec.kind, spec.min_share, &polygons));
         constraint_rejects.extend(rejects);
     }
@@ -252,7 +258,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         .as_ref()
         .map(|layer| {
             let src = same_crs_as_parcels(layer, settings, &source)?;
-            TownBoundaries::from_layer(layer, settings.towns_field.as_deref(), &src, &working)
+            ingest::towns::town_boundaries(layer, settings.towns_field.as_deref(), &src, &working)
         })
         .transpose()?;
     timer.lap("validate");

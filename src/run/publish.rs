@@ -3,12 +3,12 @@
 //! half-written set beside a good one.
 
 use super::{Analysis, Inputs, Model, RunOptions, Summary, Timer};
-use crate::config::{Format, OutputSelection, Settings};
+use crate::config::{OutputSelection, Settings};
 use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
 use crate::error::{Error, Result};
 use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
-use crate::model::{FieldDef, FieldKind, Value};
+use crate::model::{FieldDef, FieldKind, Format, OutputLayer, Value};
 use crate::zone::ZoneLevel;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,18 +73,24 @@ pub(super) fn write_outputs(
     let parcels = export::parcels::parcels_layer(
         &model.parcels.parcels,
         &inputs.parcels.fields,
-        settings,
+        &settings.mapping.fields,
         &analysis.columns,
     );
     let z = &analysis.zones;
     let circles = [
-        export::zones::zone_layer(&z.small, ZoneLevel::Small),
-        export::zones::zone_layer(&z.middle, ZoneLevel::Middle),
-        export::zones::zone_layer(&z.large, ZoneLevel::Large),
-    ];
-    let spatial: Vec<&OutLayer> = std::iter::once(&parcels)
-        .chain(circles.iter())
-        .filter(|l| sel.has_layer(&l.name))
+        (ZoneLevel::Small, &z.small),
+        (ZoneLevel::Middle, &z.middle),
+        (ZoneLevel::Large, &z.large),
+    ]
+    .map(|(level, zones)| {
+        (
+            level.output_layer(),
+            export::zones::zone_layer(zones, level),
+        )
+    });
+    let spatial: Vec<(OutputLayer, &OutLayer)> = std::iter::once((OutputLayer::Parcels, &parcels))
+        .chain(circles.iter().map(|(l, layer)| (*l, layer)))
+        .filter(|(l, _)| sel.has_layer(*l))
         .collect();
     let shortened = write_vector_files(&stage, &spatial, model, sel, timer)?;
 
@@ -93,13 +99,16 @@ pub(super) fn write_outputs(
     rejects.extend(model.constraint_rejects.iter().cloned());
     let rejects_layer = export::parcels::rejects_layer(&rejects);
     let orphans = orphan_layer(model, analysis);
-    let mut layers: Vec<(&OutLayer, bool)> = spatial.iter().map(|l| (*l, true)).collect();
-    if sel.has_layer("rejects") {
-        layers.push((&rejects_layer, false));
+    let mut layers = spatial.clone();
+    if sel.has_layer(OutputLayer::Rejects) {
+        layers.push((OutputLayer::Rejects, &rejects_layer));
         export::parcels::write_rejects_csv(&stage.join("rejects.csv"), &rejects)?;
     }
-    if let Some(o) = orphans.as_ref().filter(|o| sel.has_layer(&o.name)) {
-        layers.push((o, true));
+    if let Some(o) = orphans
+        .as_ref()
+        .filter(|_| sel.has_layer(OutputLayer::OrphanBuildings))
+    {
+        layers.push((OutputLayer::OrphanBuildings, o));
     }
     if sel.writes(Format::Gpkg) {
         write_gpkg_and_project(&stage, &layers, model, sel)?;
@@ -133,7 +142,7 @@ pub(super) fn write_outputs(
 /// layer's shortened Shapefile field names (long → short).
 fn write_vector_files(
     stage: &Path,
-    spatial: &[&OutLayer],
+    spatial: &[(OutputLayer, &OutLayer)],
     model: &Model,
     sel: &OutputSelection,
     timer: &mut Timer,
@@ -147,17 +156,17 @@ fn write_vector_files(
             to_lonlat = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326")?;
             Coordinates::LonLat(&to_lonlat)
         };
-        for layer in spatial {
-            let path = stage.join(format!("{}.geojson", layer.name));
+        for (id, layer) in spatial {
+            let path = stage.join(format!("{}.geojson", id.as_str()));
             export::geojson::write_geojson(&path, layer, coords)?;
         }
     }
     timer.lap("write_geojson");
     let mut shortened = BTreeMap::new();
     if sel.writes(Format::Shp) {
-        for layer in spatial {
+        for &(id, layer) in spatial {
             let names = export::shapefile::write_shapefile(
-                &stage.join(format!("{}.shp", layer.name)),
+                &stage.join(format!("{}.shp", id.as_str())),
                 layer,
                 working.esri_wkt().as_deref(),
                 encoding_rs::UTF_8,
@@ -169,12 +178,11 @@ fn write_vector_files(
                 .filter(|(l, s)| l != s)
                 .map(|(l, s)| (s.clone(), l.clone()))
                 .collect();
-            let style = export::style::LayerStyle::of(&layer.name);
             write_text(
-                &stage.join(format!("{}.qml", layer.name)),
-                &export::style::qml(style, &short, &long_of),
+                &stage.join(format!("{}.qml", id.as_str())),
+                &export::style::qml(id, &short, &long_of),
             )?;
-            if layer.name == "parcels" {
+            if id == OutputLayer::Parcels {
                 shortened = names.into_iter().filter(|(l, s)| l != s).collect();
             }
         }
@@ -187,14 +195,17 @@ fn write_vector_files(
 /// project that opens it.
 fn write_gpkg_and_project(
     stage: &Path,
-    layers: &[(&OutLayer, bool)],
+    layers: &[(OutputLayer, &OutLayer)],
     model: &Model,
     sel: &OutputSelection,
 ) -> Result<()> {
     let working = &model.working;
     let wkt = working.wkt();
     let styles = export::style::layer_styles_table(layers);
-    let mut all = layers.to_vec();
+    let mut all: Vec<(&OutLayer, bool)> = layers
+        .iter()
+        .map(|(id, layer)| (*layer, id.is_spatial()))
+        .collect();
     all.push((&styles, false));
     export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &all, wkt.as_deref())?;
     if !sel.writes(Format::Qgis) {
@@ -202,10 +213,9 @@ fn write_gpkg_and_project(
     }
     let project_layers: Vec<export::qgis_project::ProjectLayer> = layers
         .iter()
-        .map(|(l, spatial)| export::qgis_project::ProjectLayer {
-            name: l.name.clone(),
+        .map(|(id, l)| export::qgis_project::ProjectLayer {
+            layer: *id,
             fields: l.fields.iter().map(|f| f.name.clone()).collect(),
-            spatial: *spatial,
         })
         .collect();
     let crs = wkt.as_deref().map(|wkt| export::qgis_project::ProjectCrs {
@@ -310,15 +320,15 @@ fn orphan_layer<'a>(model: &'a Model, analysis: &Analysis) -> Option<OutLayer<'a
             }
         })
         .collect();
-    Some(OutLayer {
-        name: "orphan_buildings".into(),
-        fields: vec![
+    Some(OutLayer::of(
+        OutputLayer::OrphanBuildings,
+        vec![
             FieldDef::new("record", FieldKind::Int),
             FieldDef::new("floors", FieldKind::Real),
             FieldDef::new("area_m2", FieldKind::Real),
         ],
         rows,
-    })
+    ))
 }
 
 /// Writes `summary.json`, the last file of a run.

@@ -1,11 +1,12 @@
 //! `summary.json`: what a run read, chose, rejected, found and wrote.
 
 use super::{Analysis, Inputs, Model};
-use crate::config::{InvalidPolicy, Settings};
+use crate::config::Settings;
 use crate::constraints::ConstraintKind;
 use crate::criteria::Criteria;
 use crate::crs::CrsKind;
 use crate::ingest::table::JoinReport;
+use crate::ingest::InvalidPolicy;
 use crate::model::{Areas, EncodingReport, EncodingSource, RawLayer};
 use crate::score::{self, Tally};
 use crate::zone::report::ZoneReport;
@@ -169,8 +170,8 @@ pub(super) fn build(
             .as_ref()
             .map(|p| p.display().to_string()),
         preset: settings.preset.clone(),
-        scheme: settings.scheme.name(),
-        invalid_policy: settings.invalid,
+        scheme: settings.scheme().name(),
+        invalid_policy: settings.invalid(),
         sample_district: sample,
         parcels_in: inputs.parcels.features.len(),
         parcels_out: parcels.len(),

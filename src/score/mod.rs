@@ -11,10 +11,9 @@
 pub mod composite;
 pub mod rules;
 
-use crate::config::model_index;
 use crate::criteria::{Criteria, FieldRef, MeasuredField, Op, Prefer, Threshold};
 use crate::landuse::{normalise_code, LandClass, Scheme};
-use crate::model::{Parcel, Value};
+use crate::model::{Parcel, SurveyField, Value};
 use rayon::prelude::*;
 use rules::Outcome;
 use serde::Serialize;
@@ -203,8 +202,8 @@ fn read<'a>(
     let measured = |m: MeasuredField| facts.and_then(|f| f.get(m));
     match field {
         FieldRef::Measured(m) => measured(m).map_or(Read::Missing, Read::Number),
-        FieldRef::Survey { index, measured: m } => {
-            let surveyed = Read::of(parcel.survey.get(index));
+        FieldRef::Survey { field, measured: m } => {
+            let surveyed = Read::of(parcel.survey.get(field.index()));
             match (m.and_then(measured), prefer, surveyed) {
                 (Some(x), Prefer::Measured, _) | (Some(x), Prefer::Surveyed, Read::Missing) => {
                     Read::Number(x)
@@ -217,8 +216,7 @@ fn read<'a>(
 
 /// The low-efficiency type of a parcel's land-use code in `scheme`.
 pub fn land_type(parcel: &Parcel, scheme: Scheme) -> Option<LandClass> {
-    let i = model_index("land_use")?;
-    match parcel.survey.get(i)? {
+    match parcel.survey.get(SurveyField::LandUse.index())? {
         // Ingest stores the code normalised: no allocation on this per-parcel path
         // (a code from elsewhere, e.g. `701`, is normalised on the slow path).
         Value::Text(code) => scheme
@@ -370,17 +368,17 @@ pub fn tally(parcels: &[Parcel], scores: &[ParcelScore], criteria: &Criteria) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MODEL_FIELDS;
     use crate::criteria::{load_preset, parse};
+    use crate::model::Choice;
     use geo::MultiPolygon;
     use std::path::Path;
 
     fn parcel(id: &str, land_use: &str, values: &[(&str, Value)]) -> Parcel {
-        let mut survey = vec![Value::Null; MODEL_FIELDS.len()];
-        survey[model_index("parcel_id").unwrap()] = Value::Text(id.into());
-        survey[model_index("land_use").unwrap()] = Value::Text(land_use.into());
+        let mut survey = vec![Value::Null; SurveyField::ALL.len()];
+        survey[SurveyField::ParcelId.index()] = Value::Text(id.into());
+        survey[SurveyField::LandUse.index()] = Value::Text(land_use.into());
         for (name, v) in values {
-            survey[model_index(name).unwrap()] = v.clone();
+            survey[SurveyField::from_name(name).unwrap().index()] = v.clone();
         }
         Parcel {
             id: id.into(),
@@ -583,7 +581,7 @@ mod tests {
                 n_bldg: Some((i % 5) as f64),
             })
             .collect();
-        for name in crate::config::PRESETS {
+        for name in crate::criteria::preset_names() {
             let c = load_preset(name).unwrap();
             let run = || score(&parcels, Some(&facts), Scheme::Yongdi2023, &c);
             let one = rayon::ThreadPoolBuilder::new()

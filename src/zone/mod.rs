@@ -5,18 +5,21 @@
 
 pub mod circles;
 pub mod graph;
+mod options;
 pub mod outline;
 pub mod programme;
 pub mod report;
 pub mod small;
 pub mod towns;
 
+pub use options::{limits, Target, ZoneOptions};
+
 use crate::landuse::LandClass;
 use crate::model::{m2_to_mu, Parcel};
 use circles::{Level, Node};
 use geo::{Area, Centroid, Coord, MultiPolygon};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Zone levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -35,60 +38,14 @@ impl ZoneLevel {
             ZoneLevel::Large => "large",
         }
     }
-}
 
-/// The renewal scale a town plans (改造规模), which the 70 % rule is about.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Target {
-    /// A share of the town's low-efficiency area.
-    Share(f64),
-    /// A fixed area in mu.
-    Mu(f64),
-}
-
-/// Zoning parameters (defaults from the policy, SPEC §4).
-#[derive(Debug, Clone)]
-pub struct ZoneOptions {
-    /// Road-gap tolerance, metres: parcels this close are neighbours in a renewal unit;
-    /// unit outlines close gaps this wide (local roads are crossed, arterials are not).
-    pub gap: f64,
-    /// Tolerance for middle and large circles, metres: a 5–10 km² circle spans several
-    /// blocks between arterial roads, so circles cross arterials (but never a barrier
-    /// or a town line); their outlines close gaps this wide.
-    pub circle_gap: f64,
-    pub unit: small::UnitOptions,
-    pub large_min_km2: f64,
-    pub large_max_km2: f64,
-    pub middle_min_km2: f64,
-    pub middle_max_km2: f64,
-    pub large_per_town: usize,
-    pub middle_per_large: usize,
-    pub target: Target,
-    /// Share of the renewal programme that must lie in large circles (policy: 70 %).
-    pub programme_in_large: f64,
-    /// Consent line for a unit to proceed (policy: 80 %).
-    pub consent_line: f64,
-    /// Contiguous industrial renewal area (连片工改工), mu (policy: 500).
-    pub contiguous_industrial_mu: f64,
-}
-
-impl Default for ZoneOptions {
-    fn default() -> Self {
-        ZoneOptions {
-            gap: 30.0,
-            circle_gap: 100.0,
-            unit: small::UnitOptions::default(),
-            large_min_km2: 5.0,
-            large_max_km2: 10.0,
-            middle_min_km2: 1.0,
-            middle_max_km2: 3.0,
-            large_per_town: 2,
-            middle_per_large: 3,
-            target: Target::Share(0.3),
-            programme_in_large: 0.7,
-            consent_line: 0.8,
-            contiguous_industrial_mu: 500.0,
+    /// The output layer that holds the zones of this level.
+    pub fn output_layer(self) -> crate::model::OutputLayer {
+        use crate::model::OutputLayer;
+        match self {
+            ZoneLevel::Small => OutputLayer::SmallCircles,
+            ZoneLevel::Middle => OutputLayer::MiddleCircles,
+            ZoneLevel::Large => OutputLayer::LargeCircles,
         }
     }
 }
@@ -169,7 +126,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let graph = graph::neighbour_graph(
         &geoms,
         &graph::NeighbourOptions {
-            gap: opts.gap,
+            gap: opts.gap.get(),
             barriers: input.barriers,
             towns: &town_id,
         },
@@ -177,7 +134,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let circle_graph = graph::neighbour_graph(
         &geoms,
         &graph::NeighbourOptions {
-            gap: opts.circle_gap.max(opts.gap),
+            gap: opts.circle_gap.get().max(opts.gap.get()),
             barriers: input.barriers,
             towns: &town_id,
         },
@@ -431,7 +388,8 @@ fn zone_town(
     let mut allowed: Vec<bool> = excluded_node.iter().map(|e| !e).collect();
     let mut large: Vec<circles::Region> = Vec::new();
     while large.len() < opts.large_per_town && town_mass > 0.0 {
-        let Some(region) = circles::grow(&nodes, &allowed, &large_level, geoms, opts.circle_gap)
+        let Some(region) =
+            circles::grow(&nodes, &allowed, &large_level, geoms, opts.circle_gap.get())
         else {
             break;
         };
@@ -475,9 +433,13 @@ fn zone_town(
             .sum();
         let mut count = 0;
         while count < opts.middle_per_large && unit_mass > 0.0 {
-            let Some(m) =
-                circles::grow(&unit_nodes, &inside, &middle_level, geoms, opts.circle_gap)
-            else {
+            let Some(m) = circles::grow(
+                &unit_nodes,
+                &inside,
+                &middle_level,
+                geoms,
+                opts.circle_gap.get(),
+            ) else {
                 break;
             };
             if m.mass_m2 <= 0.0
@@ -519,14 +481,14 @@ fn zone_town(
                 format!(
                     "{:.0} mu: one parcel alone exceeds {:.0} mu (parcels are never cut)",
                     m2_to_mu(u.area_m2),
-                    opts.unit.max_mu
+                    opts.unit.max_mu.get()
                 )
             } else {
                 String::new()
             };
             Drawn {
                 parcels: u.members.clone(),
-                outline: outline::outline(&member_geoms, opts.gap),
+                outline: outline::outline(&member_geoms, opts.gap.get()),
                 area_m2: u.area_m2,
                 note,
             }

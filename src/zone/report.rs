@@ -104,7 +104,7 @@ pub struct ZoneReport {
 
 impl ZoneReport {
     pub(super) fn finish(&mut self, opts: &ZoneOptions) {
-        self.gap_m = opts.gap;
+        self.gap_m = opts.gap.get();
         self.large_circles = self.towns.iter().map(|t| t.large.count).sum();
         self.middle_circles = self.towns.iter().map(|t| t.middle.count).sum();
         self.small_circles = self.towns.iter().map(|t| t.small_count).sum();

@@ -37,7 +37,7 @@
 //! the number of threads.
 
 use super::graph::{components, Graph};
-use crate::model::M2_PER_MU;
+use crate::model::{Mu, M2_PER_MU};
 use geo::Coord;
 use rayon::prelude::*;
 
@@ -49,10 +49,10 @@ const NONE: u32 = u32::MAX;
 /// Options of [`small_circles`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UnitOptions {
-    /// Largest unit, mu (policy: 300).
-    pub max_mu: f64,
-    /// Smallest unit, mu; smaller groups are scattered land (default 15).
-    pub min_mu: f64,
+    /// Largest unit (policy: 300 mu).
+    pub max_mu: Mu,
+    /// Smallest unit; smaller groups are scattered land (default 15 mu).
+    pub min_mu: Mu,
     /// Absorb non-eligible enclaves wholly surrounded by one unit (default off).
     pub absorb_enclaves: bool,
 }
@@ -60,8 +60,8 @@ pub struct UnitOptions {
 impl Default for UnitOptions {
     fn default() -> Self {
         UnitOptions {
-            max_mu: 300.0,
-            min_mu: 15.0,
+            max_mu: Mu::default_of(300.0),
+            min_mu: Mu::default_of(15.0),
             absorb_enclaves: false,
         }
     }
@@ -135,8 +135,8 @@ pub fn small_circles_guarded(
             && absorbable.is_none_or(|a| a.len() == n),
         "small_circles: every slice must be parallel to the graph's nodes"
     );
-    let max_m2 = opts.max_mu * M2_PER_MU;
-    let min_m2 = opts.min_mu * M2_PER_MU;
+    let max_m2 = opts.max_mu.get() * M2_PER_MU;
+    let min_m2 = opts.min_mu.get() * M2_PER_MU;
     let ctx = Ctx {
         graph,
         areas,
@@ -561,14 +561,14 @@ mod tests {
                 assert!(unit
                     .members
                     .iter()
-                    .any(|&p| !fits(c.areas[p as usize], opts.max_mu * M2_PER_MU)));
+                    .any(|&p| !fits(c.areas[p as usize], opts.max_mu.get() * M2_PER_MU)));
             } else {
                 assert!(
-                    m2_to_mu(unit.area_m2) <= opts.max_mu + 1e-6,
+                    m2_to_mu(unit.area_m2) <= opts.max_mu.get() + 1e-6,
                     "{}",
                     m2_to_mu(unit.area_m2)
                 );
-                assert!(m2_to_mu(unit.area_m2) >= opts.min_mu - 1e-6);
+                assert!(m2_to_mu(unit.area_m2) >= opts.min_mu.get() - 1e-6);
             }
             for &p in &unit.members {
                 seen[p as usize] += 1;
@@ -694,7 +694,7 @@ mod tests {
         assert!((m2_to_mu(on.units[0].area_m2) - 90.0).abs() < 1e-6);
         // Not when the unit would exceed the maximum.
         let tight = UnitOptions {
-            max_mu: 85.0,
+            max_mu: Mu::within(85.0, &crate::zone::limits::MAX_UNIT_MU).unwrap(),
             absorb_enclaves: true,
             ..Default::default()
         };

@@ -1,96 +1,18 @@
 //! Town boundaries (镇街): which town each parcel lies in, from a boundary layer, so that
 //! no zone crosses a town line even where the parcels' town field is missing or wrong.
 //!
-//! A parcel belongs to the boundary polygon holding its interior point (a point always
+//! The boundary layer is read by [`crate::ingest::towns`]. A parcel belongs to the boundary polygon holding its interior point (a point always
 //! inside the parcel, unlike the centroid of an L-shaped one). Point-in-polygon is a ray
 //! cast against an R-tree of each boundary's edges, so a town line of thousands of
 //! vertices costs O(log V) per parcel, not O(V). Parcels outside every boundary keep
 //! their town field; both counts, and the parcels whose field disagrees with the layer,
 //! go into `summary.json` (`town_boundaries`).
 
-use crate::config::TOWN_NAME_FIELDS;
-use crate::crs::{SourceCrs, WorkingCrs};
-use crate::error::{Error, Result};
-use crate::model::{Parcel, RawLayer};
+use crate::model::{Parcel, TownBoundaries};
 use geo::{Coord, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, RTree, AABB};
 use serde::Serialize;
-
-/// Town polygons with their names, in the working CRS.
-pub struct TownBoundaries {
-    pub names: Vec<String>,
-    pub polygons: Vec<MultiPolygon<f64>>,
-}
-
-impl TownBoundaries {
-    /// Reads a town boundary layer (in the working CRS): polygons and their names (`field`, or the first of
-    /// [`TOWN_NAME_FIELDS`] the layer has).
-    pub fn from_layer(
-        layer: &RawLayer,
-        field: Option<&str>,
-        source: &SourceCrs,
-        working: &WorkingCrs,
-    ) -> Result<Self> {
-        let found = match field {
-            Some(f) => layer.field_index(f).ok_or(f.to_string()),
-            None => TOWN_NAME_FIELDS
-                .iter()
-                .find_map(|want| {
-                    layer
-                        .fields
-                        .iter()
-                        .position(|f| f.name.eq_ignore_ascii_case(want))
-                })
-                .ok_or(TOWN_NAME_FIELDS.join(", ")),
-        };
-        let name_i = found.map_err(|wanted| {
-            let have: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
-            Error::input(
-                &layer.source,
-                format!(
-                    "town boundary layer has no name field ({wanted}); its fields: {} (set [zones] towns_field)",
-                    have.join(", ")
-                ),
-            )
-        })?;
-        let geoms = crate::ingest::prepare_geometries(layer, source, working)?;
-        let mut boundaries = TownBoundaries {
-            names: Vec::new(),
-            polygons: Vec::new(),
-        };
-        for (i, g) in geoms {
-            let feature = &layer.features[i];
-            let polygons = match g {
-                geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
-                geo::Geometry::MultiPolygon(m) => m,
-                other => {
-                    return Err(Error::input(
-                        &layer.source,
-                        format!(
-                            "town boundary record {} is a {}, not a polygon",
-                            feature.index,
-                            crate::ingest::geometry::type_name(&other)
-                        ),
-                    ))
-                }
-            };
-            let name = feature.values[name_i].as_text().unwrap_or_default();
-            if name.trim().is_empty() {
-                return Err(Error::input(
-                    &layer.source,
-                    format!("town boundary record {} has no name", feature.index),
-                ));
-            }
-            boundaries.names.push(name.trim().to_string());
-            boundaries.polygons.push(polygons);
-        }
-        if boundaries.polygons.is_empty() {
-            return Err(Error::input(&layer.source, "town boundary layer is empty"));
-        }
-        Ok(boundaries)
-    }
-}
 
 /// How the parcels' towns were found.
 #[derive(Debug, Clone, Default, Serialize)]

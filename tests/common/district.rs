@@ -1,11 +1,12 @@
 //! Generated districts through ingest and scoring, for the zone tests.
 
 use geo::{Centroid, Coord, MultiPolygon};
-use landsift::config::{self, model_index, Overrides};
+use landsift::config::{self, Overrides};
+use landsift::model::SurveyField;
 use landsift::model::{CrsDecl, Parcel};
 use landsift::score::ParcelScore;
-use landsift_synth::{self as synth, DistrictParams};
 use landsift::{criteria, crs, ingest, score};
+use landsift_synth::{self as synth, DistrictParams};
 
 /// A generated district, scored: parcels, their scores and low-efficiency flags, and
 /// town indexes (towns sorted by name).
@@ -34,16 +35,19 @@ pub fn scored(seed: u64, parcels: usize, towns: usize) -> Scored {
     let settings = config::load(&Overrides::default()).unwrap();
     let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
     let working = crs::choose_working(&source, None);
-    let prepared = ingest::prepare_parcels(&raw, &source, &working, &settings).unwrap();
+    let prepared = ingest::prepare_parcels(&raw, &source, &working, &settings.mapping).unwrap();
     assert!(prepared.rejects.is_empty(), "{:?}", prepared.rejects);
     let parcels = prepared.parcels;
     let criteria = criteria::load_preset("national-default").unwrap();
-    let scores = score::score(&parcels, None, settings.scheme, &criteria);
+    let scores = score::score(&parcels, None, settings.scheme(), &criteria);
     let low = scores.iter().map(|s| s.low).collect();
-    let ti = model_index("town").unwrap();
     let town_names: Vec<String> = parcels
         .iter()
-        .map(|p| p.survey[ti].as_text().unwrap_or_default())
+        .map(|p| {
+            p.survey_value(SurveyField::Town)
+                .as_text()
+                .unwrap_or_default()
+        })
         .collect();
     let mut sorted = town_names.clone();
     sorted.sort_unstable();

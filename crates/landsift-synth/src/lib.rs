@@ -26,10 +26,10 @@
 //! Independently of that flag, about 0.5 % of buildings straddle two parcels or stand in a
 //! road ([`Placement`]), as in real building surveys.
 
+use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 use landsift::export::{OutLayer, OutRow};
 use landsift::landuse::Scheme;
 use landsift::model::{FieldDef, FieldKind, Value};
-use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 
 /// EPSG code of the generated coordinates (CGCS2000 / 3-degree Gauss–Krüger CM 114°E).
@@ -192,8 +192,8 @@ pub struct Defect {
 /// Land-use codes of the 用地用海 2023 scheme the generator uses; their names come from
 /// the engine's own table ([`Scheme::name_of`]).
 pub const LAND_USES: &[&str] = &[
-    "0701", "0702", "0801", "0802", "0803", "0804", "0805", "0806", "0901", "0902", "1001",
-    "1101", "1401",
+    "0701", "0702", "0801", "0802", "0803", "0804", "0805", "0806", "0901", "0902", "1001", "1101",
+    "1401",
 ];
 
 /// Chinese name of a land-use code of the 用地用海 2023 scheme.

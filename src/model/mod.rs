@@ -1,39 +1,17 @@
 //! The engine's data model: attribute values, layers as read, parcels, units of area.
 
+mod choice;
+mod fields;
+mod outputs;
+mod units;
+
+pub use choice::Choice;
+pub use fields::{FieldMap, SurveyField};
+pub use outputs::{Format, OutputLayer};
+pub use units::{m2_to_mu, Areas, Metres, Mu, Range, M2_PER_HA, M2_PER_KM2, M2_PER_MU};
+
 use geo::MultiPolygon;
 use std::path::PathBuf;
-
-/// Square metres in one mu (亩): exactly 2000/3.
-pub const M2_PER_MU: f64 = 2000.0 / 3.0;
-/// Square metres in one hectare (公顷).
-pub const M2_PER_HA: f64 = 10_000.0;
-/// Square metres in one square kilometre.
-pub const M2_PER_KM2: f64 = 1_000_000.0;
-
-/// Converts m² to mu.
-pub fn m2_to_mu(m2: f64) -> f64 {
-    m2 * 3.0 / 2000.0
-}
-
-/// Areas in every unit a bureau reports.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Areas {
-    pub m2: f64,
-    pub mu: f64,
-    pub ha: f64,
-    pub km2: f64,
-}
-
-impl Areas {
-    pub fn from_m2(m2: f64) -> Self {
-        Areas {
-            m2,
-            mu: m2_to_mu(m2),
-            ha: m2 / M2_PER_HA,
-            km2: m2 / M2_PER_KM2,
-        }
-    }
-}
 
 /// One attribute value, as read from a source or computed by the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,10 +163,17 @@ pub struct Parcel {
     pub area_m2: f64,
     /// The source attributes, one per source field.
     pub attrs: Vec<Value>,
-    /// Normalised survey fields, in [`crate::config::MODEL_FIELDS`] order.
+    /// Normalised survey fields, one per [`SurveyField`], in its order.
     pub survey: Vec<Value>,
     /// What repair did to the geometry, empty when nothing.
     pub repaired: String,
+}
+
+impl Parcel {
+    /// The normalised value of a survey field.
+    pub fn survey_value(&self, field: SurveyField) -> &Value {
+        &self.survey[field.index()]
+    }
 }
 
 /// A record that did not make it into the model, and why.
@@ -216,4 +201,11 @@ pub struct Building {
     pub area_m2: f64,
     /// Floors above ground (层数), from the floors field or height ÷ storey height.
     pub floors: Option<f64>,
+}
+
+/// Town (镇街) polygons with their names, in the working CRS, from a boundary layer.
+#[derive(Debug, Clone)]
+pub struct TownBoundaries {
+    pub names: Vec<String>,
+    pub polygons: Vec<MultiPolygon<f64>>,
 }

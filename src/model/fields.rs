@@ -1,0 +1,132 @@
+//! The engine's survey fields (the attributes the criteria read) and the mapping from
+//! the source layer's field names onto them.
+
+use super::{Choice, FieldKind};
+use std::collections::BTreeMap;
+
+/// An engine field of the parcels: the survey attributes the engine reads, normalised.
+/// `Parcel::survey` holds one value per field, in [`Choice::ALL`] order (also the order
+/// of the output layer's columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SurveyField {
+    /// Unique parcel id (宗地代码).
+    ParcelId,
+    /// Town (镇街) name.
+    Town,
+    /// Land-use code of the configured scheme (地类编码).
+    LandUse,
+    /// Floor-area ratio (容积率) as surveyed.
+    Far,
+    /// Building coverage (建筑密度 / 建筑系数) as surveyed, 0–1.
+    BldCov,
+    /// Year built (建成年代).
+    YrBuilt,
+    /// Tax per mu (亩均税收), 万元/亩·年.
+    TaxMu,
+    /// Output per mu (亩均产值), 万元/亩·年.
+    OutMu,
+    /// Vacancy (空置率), 0–1.
+    Vacancy,
+    /// Years idle (闲置年限).
+    IdleYrs,
+    /// Building danger grade (危房等级 A–D).
+    Danger,
+    /// Industry policy class (鼓励/允许/限制/淘汰).
+    IndClass,
+    /// Owners' consent share (意愿), 0–1.
+    Consent,
+}
+
+impl Choice for SurveyField {
+    const ALL: &'static [Self] = &[
+        SurveyField::ParcelId,
+        SurveyField::Town,
+        SurveyField::LandUse,
+        SurveyField::Far,
+        SurveyField::BldCov,
+        SurveyField::YrBuilt,
+        SurveyField::TaxMu,
+        SurveyField::OutMu,
+        SurveyField::Vacancy,
+        SurveyField::IdleYrs,
+        SurveyField::Danger,
+        SurveyField::IndClass,
+        SurveyField::Consent,
+    ];
+
+    /// The engine name, as in `[fields]`, criteria files and the output columns.
+    fn name(self) -> &'static str {
+        match self {
+            SurveyField::ParcelId => "parcel_id",
+            SurveyField::Town => "town",
+            SurveyField::LandUse => "land_use",
+            SurveyField::Far => "far",
+            SurveyField::BldCov => "bld_cov",
+            SurveyField::YrBuilt => "yr_built",
+            SurveyField::TaxMu => "tax_mu",
+            SurveyField::OutMu => "out_mu",
+            SurveyField::Vacancy => "vacancy",
+            SurveyField::IdleYrs => "idle_yrs",
+            SurveyField::Danger => "danger",
+            SurveyField::IndClass => "ind_class",
+            SurveyField::Consent => "consent",
+        }
+    }
+}
+
+impl SurveyField {
+    /// The column type of the normalised value.
+    pub fn kind(self) -> FieldKind {
+        match self {
+            SurveyField::ParcelId
+            | SurveyField::Town
+            | SurveyField::LandUse
+            | SurveyField::Danger
+            | SurveyField::IndClass => FieldKind::Text,
+            SurveyField::YrBuilt => FieldKind::Int,
+            _ => FieldKind::Real,
+        }
+    }
+
+    /// Whether a record without a value is rejected (else the value is unknown).
+    pub fn required(self) -> bool {
+        matches!(self, SurveyField::ParcelId | SurveyField::LandUse)
+    }
+
+    /// Position in `Parcel::survey`.
+    ///
+    /// ```
+    /// use landsift::model::{Choice, SurveyField};
+    /// for (i, f) in SurveyField::ALL.iter().enumerate() {
+    ///     assert_eq!(f.index(), i);
+    /// }
+    /// ```
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which source field feeds each engine field: `[fields]` in the configuration, else the
+/// engine field's own name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldMap(BTreeMap<SurveyField, String>);
+
+impl FieldMap {
+    /// Maps `field` to the source field `source`.
+    pub fn set(&mut self, field: SurveyField, source: impl Into<String>) {
+        self.0.insert(field, source.into());
+    }
+
+    /// The source field that feeds `field`.
+    ///
+    /// ```
+    /// use landsift::model::{FieldMap, SurveyField};
+    /// let mut map = FieldMap::default();
+    /// map.set(SurveyField::ParcelId, "ZDDM");
+    /// assert_eq!(map.source(SurveyField::ParcelId), "ZDDM");
+    /// assert_eq!(map.source(SurveyField::LandUse), "land_use");
+    /// ```
+    pub fn source(&self, field: SurveyField) -> &str {
+        self.0.get(&field).map_or(field.name(), String::as_str)
+    }
+}
