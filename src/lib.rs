@@ -18,5 +18,9 @@ pub mod run;
 pub mod score;
 pub mod spatial;
 
-pub use error::{Error, Result};
 pub mod zone;
+
+pub use error::{Error, Result};
+
+/// The engine's version (the command reports it, and every run's records carry it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

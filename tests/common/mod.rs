@@ -19,6 +19,45 @@ pub fn shared(rel: &str) -> PathBuf {
     p
 }
 
+/// The `landsift` command (package `landsift-cli`), built once per test process in the
+/// profile the tests run under. The engine's tests cannot name another package's binary
+/// (`CARGO_BIN_EXE_*` covers only their own), so they build it here; `cargo` is the one
+/// running the tests (`CARGO`), so the build shares its target directory and lock file.
+pub fn binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            // The test executable is target/<profile dir>/deps/<test>-<hash>.
+            let exe = std::env::current_exe().expect("the test knows its path");
+            let dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .expect("target/<profile>/deps")
+                .to_path_buf();
+            let profile = match dir.file_name().and_then(|n| n.to_str()) {
+                Some("debug") | None => "dev".to_string(),
+                Some(other) => other.to_string(),
+            };
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "landsift-cli",
+                    "--bin",
+                    "landsift",
+                ])
+                .args(["--profile", &profile])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the landsift command failed");
+            dir.join("landsift")
+        })
+        .clone()
+}
+
 /// The result of running the binary.
 pub struct Outcome {
     pub code: i32,
@@ -33,7 +72,7 @@ pub fn landsift(args: &[&str]) -> Outcome {
 
 /// Runs `landsift ARGS` with extra environment variables.
 pub fn landsift_env(args: &[&str], env: &[(&str, &str)]) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_landsift"))
+    let out = Command::new(binary())
         .args(args)
         .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 /// write GIS layers. Without --parcels (and without inputs in a config) it runs the
 /// bundled sample district.
 #[derive(Debug, Parser)]
-#[command(name = "landsift", version, about)]
+#[command(name = "landsift", version = landsift::VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
