@@ -49,8 +49,8 @@
 //! measuring those parcels with the option on.
 
 use crate::model::{Building, Parcel, RawLayer};
-use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{Area, BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Rect};
+use crate::spatial::planar::{crosses_ray, point_in_polygon, rings, segments_meet};
+use geo::{Area, BooleanOps, BoundingRect, Coord, Line, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -395,73 +395,6 @@ enum Relation {
     Crossing,
 }
 
-fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
-    mp.0.iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-}
-
-fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {
-    <RobustKernel as Kernel<f64>>::orient2d(p, q, r)
-}
-
-/// Whether the edge a→b crosses the ray from q towards +x (half-open in y, so a vertex on
-/// the ray's line counts once). Exact when q is not on the edge.
-#[inline]
-fn crosses_ray(a: Coord<f64>, b: Coord<f64>, q: Coord<f64>) -> bool {
-    if (a.y > q.y) == (b.y > q.y) {
-        return false;
-    }
-    if q.x < a.x.min(b.x) {
-        return true;
-    }
-    if q.x > a.x.max(b.x) {
-        return false;
-    }
-    let o = orient(a, b, q);
-    if b.y > a.y {
-        o == Orientation::CounterClockwise
-    } else {
-        o == Orientation::Clockwise
-    }
-}
-
-/// Even–odd point-in-polygon over all rings; exact when q is not on the boundary.
-fn inside(mp: &MultiPolygon<f64>, q: Coord<f64>) -> bool {
-    let mut odd = false;
-    for ring in rings(mp) {
-        for w in ring.0.windows(2) {
-            odd ^= crosses_ray(w[0], w[1], q);
-        }
-    }
-    odd
-}
-
-/// Whether the closed segments p1p2 and q1q2 share a point (exact).
-#[inline]
-fn segments_meet(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f64>) -> bool {
-    if p1.x.max(p2.x) < q1.x.min(q2.x)
-        || q1.x.max(q2.x) < p1.x.min(p2.x)
-        || p1.y.max(p2.y) < q1.y.min(q2.y)
-        || q1.y.max(q2.y) < p1.y.min(p2.y)
-    {
-        return false;
-    }
-    let side = |o: Orientation| match o {
-        Orientation::CounterClockwise => 1i8,
-        Orientation::Clockwise => -1,
-        Orientation::Collinear => 0,
-    };
-    let o1 = side(orient(p1, p2, q1));
-    let o2 = side(orient(p1, p2, q2));
-    if o1 * o2 > 0 {
-        return false;
-    }
-    let o3 = side(orient(q1, q2, p1));
-    let o4 = side(orient(q1, q2, p2));
-    // With the bounding boxes overlapping, collinear segments overlap too.
-    o3 * o4 <= 0
-}
-
 /// Classifies footprint vs parcel exactly, without an overlay where it can (module docs).
 fn classify(
     parcel: &MultiPolygon<f64>,
@@ -504,7 +437,10 @@ fn classify(
     for ring in rings(bldg) {
         for w in ring.0.windows(2) {
             let (c, d) = (w[0], w[1]);
-            if edges.iter().any(|e| segments_meet(c, d, e.a, e.b)) {
+            if edges
+                .iter()
+                .any(|e| segments_meet(Line::new(c, d), Line::new(e.a, e.b)))
+            {
                 return Relation::Crossing;
             }
         }
@@ -514,7 +450,11 @@ fn classify(
     let mut b_out = 0usize;
     for (i, ring) in rings(bldg).enumerate() {
         let Some(&v) = ring.0.first() else { continue };
-        let isin = if i == 0 { q_inside } else { inside(parcel, v) };
+        let isin = if i == 0 {
+            q_inside
+        } else {
+            point_in_polygon(parcel, v)
+        };
         if isin {
             b_in += 1;
         } else {
@@ -527,7 +467,7 @@ fn classify(
     for e in edges.iter() {
         if e.ring != last {
             last = e.ring;
-            if inside(bldg, e.a) {
+            if point_in_polygon(bldg, e.a) {
                 p_in += 1;
             }
         }
@@ -543,6 +483,7 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::LineString;
     use geo::{polygon, Polygon};
 
     fn rect_poly(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
@@ -889,19 +830,5 @@ mod tests {
         let total: f64 = buildings.iter().map(|b| b.area_m2).sum();
         let assigned: f64 = m.per_parcel.iter().map(|p| p.footprint_m2).sum();
         assert!((total - assigned - m.unassigned_area_m2).abs() <= 1e-9 * total);
-    }
-
-    #[test]
-    fn segment_predicates() {
-        let c = |x: f64, y: f64| Coord { x, y };
-        assert!(segments_meet(c(0., 0.), c(2., 2.), c(0., 2.), c(2., 0.)));
-        assert!(segments_meet(c(0., 0.), c(2., 0.), c(1., 0.), c(3., 0.)));
-        assert!(segments_meet(c(0., 0.), c(2., 0.), c(2., 0.), c(2., 5.)));
-        assert!(!segments_meet(c(0., 0.), c(2., 0.), c(3., 0.), c(4., 0.)));
-        assert!(!segments_meet(c(0., 0.), c(2., 2.), c(0., 1.), c(1., 2.)));
-        let sq: MultiPolygon<f64> = rect_poly(0.0, 0.0, 2.0, 2.0).into();
-        assert!(inside(&sq, c(1.0, 1.0)));
-        assert!(!inside(&sq, c(3.0, 1.0)));
-        assert!(!inside(&sq, c(1.0, 3.0)));
     }
 }

@@ -254,10 +254,7 @@ fn graphs(s: &Scored, barriers: &[Geometry<f64>], opts: &ZoneOptions) -> (Graph,
             },
         )
     };
-    (
-        g(opts.gap.get()),
-        g(opts.circle_gap.get().max(opts.gap.get())),
-    )
+    (g(opts.gap), g(opts.circle_gap.max(opts.gap)))
 }
 
 #[test]

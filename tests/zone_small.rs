@@ -7,7 +7,7 @@ mod common;
 
 use common::district::{inputs, scored, Scored};
 use geo::{BoundingRect, Coord, Distance, Euclidean, Geometry, Line, MultiPolygon};
-use landsift::model::m2_to_mu;
+use landsift::model::{m2_to_mu, Metres};
 use landsift::zone::graph::{components, neighbour_graph, Graph, NeighbourOptions};
 use landsift::zone::small::{small_circles, UnitOptions, Units};
 use landsift_synth as synth;
@@ -111,7 +111,7 @@ fn generated_districts_graph_and_units_hold_their_properties() {
         let g = neighbour_graph(
             &geoms,
             &NeighbourOptions {
-                gap: 30.0,
+                gap: Metres::new(30.0).unwrap(),
                 barriers: &[],
                 towns: &s.towns,
             },
@@ -156,7 +156,7 @@ fn barriers_cut_the_graph_and_units_stay_on_their_side() {
             (a.min(r.min().y), b.max(r.max().y))
         });
         let opts = |b| NeighbourOptions {
-            gap: 30.0,
+            gap: Metres::new(30.0).unwrap(),
             barriers: b,
             towns: &s.towns,
         };
@@ -275,7 +275,7 @@ fn one_thread_and_many_give_the_same_units() {
                 let g = neighbour_graph(
                     &geoms,
                     &NeighbourOptions {
-                        gap: 30.0,
+                        gap: Metres::new(30.0).unwrap(),
                         barriers: &[],
                         towns: &s.towns,
                     },
@@ -306,7 +306,7 @@ fn timing_graph_and_units_at_100k() {
     let g = neighbour_graph(
         &geoms,
         &NeighbourOptions {
-            gap: 30.0,
+            gap: Metres::new(30.0).unwrap(),
             barriers: &[],
             towns: &s.towns,
         },
@@ -332,7 +332,7 @@ fn timing_graph_and_units_at_100k() {
     let gb = neighbour_graph(
         &geoms,
         &NeighbourOptions {
-            gap: 30.0,
+            gap: Metres::new(30.0).unwrap(),
             barriers: &barriers,
             towns: &s.towns,
         },

@@ -179,15 +179,11 @@ fn town_map(
     input: &ReportInput,
     detail: Detail,
 ) -> String {
-    let extent = members
-        .iter()
-        .filter_map(|&p| input.parcels[p].geometry.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
+    let extent = crate::spatial::planar::extent(
+        members
+            .iter()
+            .filter_map(|&p| input.parcels[p].geometry.bounding_rect()),
+    );
     let Some(extent) = extent else {
         return String::new();
     };

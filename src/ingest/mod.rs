@@ -16,6 +16,7 @@ use crate::model::{
     Building, Choice, CrsDecl, FieldKind, FieldMap, Parcel, RawFeature, RawLayer, Reject,
     SurveyField, Value,
 };
+use crate::spatial::planar::{bounds, extent};
 use geometry::Checked;
 pub use geometry::InvalidPolicy;
 use rayon::prelude::*;
@@ -67,19 +68,12 @@ pub fn source_crs(raw: &RawLayer, s_srs: Option<&str>) -> Result<SourceCrs> {
 /// `[min_x, min_y, max_x, max_y]` of a raw layer's coordinates, `None` when it has none.
 pub fn bbox(raw: &RawLayer) -> Option<[f64; 4]> {
     use geo::BoundingRect;
-    raw.features
+    let rects = raw
+        .features
         .iter()
         .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-        .filter(|b| b.iter().all(|v| v.is_finite()))
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        .filter(|r| bounds(*r).iter().all(|v| v.is_finite()));
+    extent(rects).map(bounds)
 }
 
 /// How a parcels layer maps onto the engine's model (the configuration's `scheme`,

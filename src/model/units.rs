@@ -96,6 +96,22 @@ impl Range {
 pub struct Metres(f64);
 
 impl Metres {
+    /// A length: finite and ≥ 0 (an option's own [`Range`] is checked by [`Metres::within`]).
+    ///
+    /// ```
+    /// use landsift::model::Metres;
+    /// assert_eq!(Metres::new(12.5).unwrap().get(), 12.5);
+    /// assert!(Metres::new(-1.0).is_err());
+    /// assert!(Metres::new(f64::NAN).is_err());
+    /// ```
+    pub fn new(value: f64) -> Result<Self, String> {
+        if value.is_finite() && value >= 0.0 {
+            Ok(Metres(value))
+        } else {
+            Err(format!("{value} is not a length in metres (finite, ≥ 0)"))
+        }
+    }
+
     /// Checks `value` against `range`.
     ///
     /// ```
@@ -120,6 +136,15 @@ impl Metres {
 
     pub fn get(self) -> f64 {
         self.0
+    }
+
+    /// The larger of two lengths.
+    pub fn max(self, other: Metres) -> Metres {
+        if other.0 > self.0 {
+            other
+        } else {
+            self
+        }
     }
 }
 

@@ -287,18 +287,8 @@ fn write_text(path: &Path, text: &str) -> Result<()> {
 /// The parcels' extent `[xmin, ymin, xmax, ymax]`, `None` without parcels.
 fn extent(parcels: &[crate::model::Parcel]) -> Option<[f64; 4]> {
     use geo::BoundingRect;
-    parcels
-        .iter()
-        .filter_map(|p| p.geometry.bounding_rect())
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+    let rects = parcels.iter().filter_map(|p| p.geometry.bounding_rect());
+    crate::spatial::planar::extent(rects).map(crate::spatial::planar::bounds)
 }
 
 /// Buildings that stand in no parcel (roads, rivers, outside the parcels layer).

@@ -42,15 +42,16 @@
 //!
 //! Barrier points are ignored; a geometry collection counts as its members.
 
+use crate::model::Metres;
+use crate::spatial::planar::{
+    crosses_ray, dot, grow, line_dist2, line_rect, locate, rect_covers, rect_dist2, rect_union,
+    rects_meet, seg_closest, seg_dist2, seg_point_dist2, Location,
+};
 use geo::algorithm::line_intersection::{line_intersection, LineIntersection};
-use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{BoundingRect, Coord, Geometry, Line, LineString, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
-
-/// Default road-gap tolerance, metres.
-pub const DEFAULT_GAP_M: f64 = 30.0;
 
 /// Distance (metres) under which two parcels touch, and a point lies on a barrier.
 pub const CONTACT_EPS: f64 = 1e-3;
@@ -119,8 +120,9 @@ impl Graph {
 /// Options of [`neighbour_graph`].
 #[derive(Debug, Clone, Copy)]
 pub struct NeighbourOptions<'a> {
-    /// Road-gap tolerance in metres (default 30): parcels within this distance are neighbours.
-    pub gap: f64,
+    /// Road-gap tolerance (default: [`ZoneOptions`](crate::zone::ZoneOptions)'s): parcels
+    /// within this distance are neighbours.
+    pub gap: Metres,
     /// Hard barriers (arterial roads, rivers, railways) as lines or polygons in the working
     /// CRS: no edge crosses one (see the module docs for the exact rule).
     pub barriers: &'a [Geometry<f64>],
@@ -132,7 +134,7 @@ pub struct NeighbourOptions<'a> {
 impl Default for NeighbourOptions<'_> {
     fn default() -> Self {
         NeighbourOptions {
-            gap: DEFAULT_GAP_M,
+            gap: crate::zone::ZoneOptions::default().gap,
             barriers: &[],
             towns: &[],
         }
@@ -154,11 +156,7 @@ pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) 
         opts.towns.is_empty() || opts.towns.len() == n,
         "neighbour_graph: towns must be parallel to parcels"
     );
-    let gap = if opts.gap.is_finite() {
-        opts.gap.max(0.0)
-    } else {
-        0.0
-    };
+    let gap = opts.gap.get();
     let envs: Vec<Option<Rect<f64>>> = parcels.par_iter().map(|p| p.bounding_rect()).collect();
     let entries: Vec<Entry> = envs
         .iter()
@@ -304,7 +302,7 @@ impl Ctx<'_> {
         eb: Rect<f64>,
         s: &mut Scratch,
     ) -> bool {
-        let joint = grow(union(ea, eb), CONTACT_EPS);
+        let joint = grow(rect_union(ea, eb), CONTACT_EPS);
         if !self.barriers.any_in(&joint) {
             return false;
         }
@@ -387,7 +385,7 @@ fn contained_vertex(
 ) -> Option<Coord<f64>> {
     let inside_of = |outer: &MultiPolygon<f64>, inner: &MultiPolygon<f64>| {
         let v = inner.0.first()?.exterior().0.first().copied()?;
-        mp_contains(outer, v).then_some(v)
+        (locate(outer, v) == Location::Inside).then_some(v)
     };
     if rect_covers(eb, ea) {
         if let Some(v) = inside_of(b, a) {
@@ -599,7 +597,7 @@ impl BarrierIndex {
             .filter(|e| e.data == (id, true))
         {
             let l = to_line(e);
-            if crosses_ray(l, m) {
+            if crosses_ray(l.start, l.end, m) {
                 inside = !inside;
             }
         }
@@ -630,193 +628,8 @@ fn to_line(e: &BarrierEdge) -> Line<f64> {
     Line::new(Coord { x: a[0], y: a[1] }, Coord { x: b[0], y: b[1] })
 }
 
-/// Whether edge `l` crosses the ray from `m` towards +x (half-open in y, so that a ray
-/// through a vertex counts once).
-fn crosses_ray(l: Line<f64>, m: Coord<f64>) -> bool {
-    let (a, b) = (l.start, l.end);
-    if (a.y > m.y) == (b.y > m.y) {
-        return false;
-    }
-    let o = RobustKernel::orient2d(a, b, m);
-    if b.y > a.y {
-        o == Orientation::CounterClockwise
-    } else {
-        o == Orientation::Clockwise
-    }
-}
-
-/// Whether `c` lies strictly inside `mp` (even–odd over all rings).
-fn mp_contains(mp: &MultiPolygon<f64>, c: Coord<f64>) -> bool {
-    let mut inside = false;
-    for poly in &mp.0 {
-        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            for l in ring.lines() {
-                if seg_point_dist2(c, l) == 0.0 {
-                    return false;
-                }
-                if crosses_ray(l, c) {
-                    inside = !inside;
-                }
-            }
-        }
-    }
-    inside
-}
-
-// ---------------------------------------------------------------------------------------
-// Planar helpers
-
-fn dot(a: Coord<f64>, b: Coord<f64>) -> f64 {
-    a.x * b.x + a.y * b.y
-}
-
-fn grow(r: Rect<f64>, by: f64) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: r.min().x - by,
-            y: r.min().y - by,
-        },
-        Coord {
-            x: r.max().x + by,
-            y: r.max().y + by,
-        },
-    )
-}
-
-fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
-}
-
 fn aabb(r: Rect<f64>) -> AABB<[f64; 2]> {
     AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
-}
-
-fn line_rect(l: Line<f64>) -> Rect<f64> {
-    Rect::new(l.start, l.end)
-}
-
-fn rects_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
-    a.min().x <= b.max().x
-        && b.min().x <= a.max().x
-        && a.min().y <= b.max().y
-        && b.min().y <= a.max().y
-}
-
-/// Whether `outer` covers `inner`.
-fn rect_covers(outer: Rect<f64>, inner: Rect<f64>) -> bool {
-    outer.min().x <= inner.min().x
-        && outer.min().y <= inner.min().y
-        && outer.max().x >= inner.max().x
-        && outer.max().y >= inner.max().y
-}
-
-/// Squared distance between two rectangles (0 when they meet).
-fn rect_dist2(a: Rect<f64>, b: Rect<f64>) -> f64 {
-    let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
-    let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
-    dx * dx + dy * dy
-}
-
-/// Squared distance from `p` to segment `l`, and the closest point of `l`.
-fn seg_point(p: Coord<f64>, l: Line<f64>) -> (f64, Coord<f64>) {
-    let d = l.end - l.start;
-    let l2 = dot(d, d);
-    let t = if l2 > 0.0 {
-        (dot(p - l.start, d) / l2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let c = l.start + d * t;
-    let v = p - c;
-    (dot(v, v), c)
-}
-
-fn seg_point_dist2(p: Coord<f64>, l: Line<f64>) -> f64 {
-    seg_point(p, l).0
-}
-
-/// Squared distance from `p` to the infinite line through `l` (to its start when `l` is a
-/// point).
-fn line_dist2(p: Coord<f64>, l: Line<f64>) -> f64 {
-    let d = l.end - l.start;
-    let l2 = dot(d, d);
-    let v = p - l.start;
-    if l2 == 0.0 {
-        return dot(v, v);
-    }
-    let cross = d.x * v.y - d.y * v.x;
-    cross * cross / l2
-}
-
-/// Whether two closed segments meet (exact orientation predicates).
-fn segments_meet(a: Line<f64>, b: Line<f64>) -> bool {
-    let o1 = RobustKernel::orient2d(a.start, a.end, b.start);
-    let o2 = RobustKernel::orient2d(a.start, a.end, b.end);
-    let o3 = RobustKernel::orient2d(b.start, b.end, a.start);
-    let o4 = RobustKernel::orient2d(b.start, b.end, a.end);
-    use Orientation::Collinear as C;
-    if o1 != o2 && o3 != o4 && o1 != C && o2 != C && o3 != C && o4 != C {
-        return true;
-    }
-    let on = |p: Coord<f64>, q: Coord<f64>, r: Coord<f64>| {
-        q.x >= p.x.min(r.x) && q.x <= p.x.max(r.x) && q.y >= p.y.min(r.y) && q.y <= p.y.max(r.y)
-    };
-    (o1 == C && on(a.start, b.start, a.end))
-        || (o2 == C && on(a.start, b.end, a.end))
-        || (o3 == C && on(b.start, a.start, b.end))
-        || (o4 == C && on(b.start, a.end, b.end))
-}
-
-/// Squared distance between two closed segments.
-fn seg_dist2(a: Line<f64>, b: Line<f64>) -> f64 {
-    let d = seg_point_dist2(a.start, b)
-        .min(seg_point_dist2(a.end, b))
-        .min(seg_point_dist2(b.start, a))
-        .min(seg_point_dist2(b.end, a));
-    if d > 0.0 && segments_meet(a, b) {
-        0.0
-    } else {
-        d
-    }
-}
-
-/// Squared distance between two closed segments and a closest pair of points (on `a`, on
-/// `b`), chosen deterministically.
-fn seg_closest(a: Line<f64>, b: Line<f64>) -> (f64, Coord<f64>, Coord<f64>) {
-    if segments_meet(a, b) {
-        let c = match line_intersection(a, b) {
-            Some(LineIntersection::SinglePoint { intersection, .. }) => intersection,
-            Some(LineIntersection::Collinear { intersection }) => intersection.start,
-            None => a.start,
-        };
-        return (0.0, c, c);
-    }
-    let mut best = {
-        let (d, c) = seg_point(a.start, b);
-        (d, a.start, c)
-    };
-    let (d, c) = seg_point(a.end, b);
-    if d < best.0 {
-        best = (d, a.end, c);
-    }
-    let (d, c) = seg_point(b.start, a);
-    if d < best.0 {
-        best = (d, c, b.start);
-    }
-    let (d, c) = seg_point(b.end, a);
-    if d < best.0 {
-        best = (d, c, b.end);
-    }
-    best
 }
 
 #[cfg(test)]
@@ -868,7 +681,7 @@ mod tests {
         let g = graph(
             &ps,
             &NeighbourOptions {
-                gap: 40.0,
+                gap: Metres::new(40.0).unwrap(),
                 ..Default::default()
             },
         );
@@ -876,7 +689,7 @@ mod tests {
         let g = graph(
             &ps,
             &NeighbourOptions {
-                gap: 19.999,
+                gap: Metres::new(19.999).unwrap(),
                 ..Default::default()
             },
         );
@@ -1000,7 +813,7 @@ mod tests {
         let g = graph(
             &ps,
             &NeighbourOptions {
-                gap: 50.0,
+                gap: Metres::new(50.0).unwrap(),
                 ..Default::default()
             },
         );
@@ -1046,7 +859,7 @@ mod tests {
         let towns: Vec<u32> = (0..ps.len()).map(|i| (i / 450) as u32).collect();
         let barriers = [line(&[(0.0, 1234.5), (3000.0, 1300.0)])];
         let opts = NeighbourOptions {
-            gap: 30.0,
+            gap: Metres::new(30.0).unwrap(),
             barriers: &barriers,
             towns: &towns,
         };
@@ -1109,8 +922,5 @@ mod tests {
             contact_piece(l(c(0., 0.), c(10., 0.)), l(c(12., 0.), c(4., 0.))),
             Some(c(7.0, 0.0))
         );
-        assert!(mp_contains(&sq(0.0, 0.0, 10.0), c(5.0, 5.0)));
-        assert!(!mp_contains(&sq(0.0, 0.0, 10.0), c(10.0, 5.0)));
-        assert!(!mp_contains(&sq(0.0, 0.0, 10.0), c(15.0, 5.0)));
     }
 }

@@ -126,7 +126,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let graph = graph::neighbour_graph(
         &geoms,
         &graph::NeighbourOptions {
-            gap: opts.gap.get(),
+            gap: opts.gap,
             barriers: input.barriers,
             towns: &town_id,
         },
@@ -134,7 +134,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let circle_graph = graph::neighbour_graph(
         &geoms,
         &graph::NeighbourOptions {
-            gap: opts.circle_gap.get().max(opts.gap.get()),
+            gap: opts.circle_gap.max(opts.gap),
             barriers: input.barriers,
             towns: &town_id,
         },

@@ -364,24 +364,8 @@ mod tests {
                 "member not contained: lost {lost}"
             );
         }
-        let mut env: Option<Rect<f64>> = None;
-        for m in members {
-            let r = m.bounding_rect().unwrap();
-            env = Some(match env {
-                None => r,
-                Some(e) => Rect::new(
-                    Coord {
-                        x: e.min().x.min(r.min().x),
-                        y: e.min().y.min(r.min().y),
-                    },
-                    Coord {
-                        x: e.max().x.max(r.max().x),
-                        y: e.max().y.max(r.max().y),
-                    },
-                ),
-            });
-        }
-        let e = env.unwrap();
+        let e = crate::spatial::planar::extent(members.iter().map(|m| m.bounding_rect().unwrap()))
+            .unwrap();
         let o = out.bounding_rect().unwrap();
         let eps = 1e-6;
         assert!(o.min().x >= e.min().x - gap - eps && o.min().y >= e.min().y - gap - eps);

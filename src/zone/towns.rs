@@ -9,6 +9,7 @@
 //! go into `summary.json` (`town_boundaries`).
 
 use crate::model::{Parcel, TownBoundaries};
+use crate::spatial::planar::crosses_ray;
 use geo::{Coord, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 use rstar::{primitives::GeomWithData, RTree, AABB};
@@ -55,17 +56,15 @@ impl Town {
     }
 
     /// Even–odd rule: the ray from `p` towards +x crosses the rings an odd number of
-    /// times. Edges are half-open in y, so a ray through a vertex counts once.
+    /// times (exact: [`crosses_ray`]).
     fn contains(&self, p: Coord<f64>, max_x: f64) -> bool {
         let ray = AABB::from_corners([p.x, p.y], [max_x + 1.0, p.y]);
         let mut inside = false;
         for e in self.edges.locate_in_envelope_intersecting(&ray) {
             let (a, b) = (e.geom().from, e.geom().to);
-            if (a[1] > p.y) != (b[1] > p.y) {
-                let x = a[0] + (p.y - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
-                if x > p.x {
-                    inside = !inside;
-                }
+            let (a, b) = (Coord { x: a[0], y: a[1] }, Coord { x: b[0], y: b[1] });
+            if crosses_ray(a, b, p) {
+                inside = !inside;
             }
         }
         inside

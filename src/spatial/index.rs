@@ -1,4 +1,4 @@
-//! Shared spatial indexing: R-trees of envelopes, built in parallel.
+//! R-trees of envelopes, built in parallel.
 
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
