@@ -62,7 +62,7 @@ fn random_polygon(rng: &mut Rng) -> MultiPolygon<f64> {
     let exterior = ring(rng, 40.0, 120.0, n);
     // Valid polygons only (geo and the even–odd rule differ on a hole outside its shell):
     // with six or more vertices the exterior keeps a disc of radius > 20 m free.
-    let holes = if n >= 6 && rng.next() % 2 == 0 {
+    let holes = if n >= 6 && rng.next().is_multiple_of(2) {
         let k = 3 + (rng.next() % 5) as usize;
         vec![ring(rng, 5.0, 15.0, k)]
     } else {
