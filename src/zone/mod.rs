@@ -5,18 +5,21 @@
 
 pub mod circles;
 pub mod graph;
+mod large;
+mod middle;
 mod options;
 pub mod outline;
 pub mod programme;
 pub mod report;
 pub mod small;
+mod town;
 pub mod towns;
 
 pub use options::{limits, Target, ZoneOptions};
+use town::{Drawn, Town, TownZones};
 
 use crate::landuse::LandClass;
-use crate::model::{m2_to_mu, Parcel};
-use circles::{Level, Node};
+use crate::model::Parcel;
 use geo::{Area, Centroid, Coord, MultiPolygon};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -159,18 +162,19 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let per_town: Vec<TownZones> = (0..town_names.len() as u32)
         .into_par_iter()
         .map(|t| {
-            zone_town(
-                t,
-                &town_members[t as usize],
+            Town {
+                id: t,
+                members: &town_members[t as usize],
                 input,
                 opts,
-                &circle_graph,
-                &units,
-                &geoms,
-                &areas,
-                &centroids,
-                &eligible,
-            )
+                graph: &circle_graph,
+                units: &units,
+                geoms: &geoms,
+                areas: &areas,
+                centroids: &centroids,
+                eligible: &eligible,
+            }
+            .zone()
         })
         .collect();
     let mut industrial =
@@ -282,223 +286,6 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         zones.report.large_concentration = (low / land) / (all_low / all);
     }
     zones
-}
-
-/// A zone before it is named: members, outline, area and why its range is missed.
-struct Drawn {
-    parcels: Vec<u32>,
-    outline: MultiPolygon<f64>,
-    area_m2: f64,
-    note: String,
-}
-
-struct TownZones {
-    large: Vec<Drawn>,
-    /// With the index of the parent large circle within the town.
-    middle: Vec<(Drawn, usize)>,
-    small: Vec<Drawn>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn zone_town(
-    t: u32,
-    members: &[u32],
-    input: &ZoneInput,
-    opts: &ZoneOptions,
-    graph: &graph::Graph,
-    units: &small::Units,
-    geoms: &[&MultiPolygon<f64>],
-    areas: &[f64],
-    centroids: &[Coord<f64>],
-    eligible: &[bool],
-) -> TownZones {
-    // Nodes: each unit of the town as one node, every other parcel alone.
-    let mut node_of = std::collections::HashMap::new();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut unit_node: Vec<Option<u32>> = Vec::new();
-    for &p in members {
-        let key = match units.unit_of[p as usize] {
-            Some(u) => (1u8, u),
-            None => (0u8, p),
-        };
-        let idx = *node_of.entry(key).or_insert_with(|| {
-            nodes.push(Node {
-                parcels: Vec::new(),
-                area_m2: 0.0,
-                mass_m2: 0.0,
-                centroid: Coord::default(),
-                neighbours: Vec::new(),
-            });
-            unit_node.push((key.0 == 1).then_some(key.1));
-            (nodes.len() - 1) as u32
-        });
-        let node = &mut nodes[idx as usize];
-        node.parcels.push(p);
-        let a = areas[p as usize];
-        node.centroid.x += centroids[p as usize].x * a;
-        node.centroid.y += centroids[p as usize].y * a;
-        node.area_m2 += a;
-        if eligible[p as usize] {
-            node.mass_m2 += a;
-        }
-    }
-    let parcel_node = |p: u32| -> u32 {
-        let key = match units.unit_of[p as usize] {
-            Some(u) => (1u8, u),
-            None => (0u8, p),
-        };
-        node_of[&key]
-    };
-    for node in nodes.iter_mut().filter(|n| n.area_m2 > 0.0) {
-        node.centroid.x /= node.area_m2;
-        node.centroid.y /= node.area_m2;
-    }
-    let neighbour_lists: Vec<Vec<u32>> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let mut nb: Vec<u32> = node
-                .parcels
-                .iter()
-                .flat_map(|&p| graph.neighbours(p as usize).iter().copied())
-                .map(parcel_node)
-                .filter(|&m| m as usize != i)
-                .collect();
-            nb.sort_unstable();
-            nb.dedup();
-            nb
-        })
-        .collect();
-    for (node, nb) in nodes.iter_mut().zip(neighbour_lists) {
-        node.neighbours = nb;
-    }
-    let excluded_node: Vec<bool> = nodes
-        .iter()
-        .map(|n| n.parcels.iter().any(|&p| input.excluded[p as usize]))
-        .collect();
-    let town_mass: f64 = nodes.iter().map(|n| n.mass_m2).sum();
-    let town_area: f64 = nodes.iter().map(|n| n.area_m2).sum();
-
-    // Large circles on low-efficiency land.
-    let large_level = Level {
-        min_m2: opts.large_min_km2 * 1e6,
-        max_m2: opts.large_max_km2 * 1e6,
-        pull: 2.0,
-    };
-    let mut allowed: Vec<bool> = excluded_node.iter().map(|e| !e).collect();
-    let mut large: Vec<circles::Region> = Vec::new();
-    while large.len() < opts.large_per_town && town_mass > 0.0 {
-        let Some(region) =
-            circles::grow(&nodes, &allowed, &large_level, geoms, opts.circle_gap.get())
-        else {
-            break;
-        };
-        // A further large circle must hold a real part of the town's low land, more
-        // densely than the town does (covering the town is not a delineation).
-        let town_share = town_mass / town_area.max(1.0);
-        let share = region.mass_m2 / region.area_m2.max(1.0);
-        if !large.is_empty() && (region.mass_m2 < 0.1 * town_mass || share < 1.2 * town_share) {
-            break;
-        }
-        for &nd in &region.nodes {
-            allowed[nd as usize] = false;
-        }
-        large.push(region);
-    }
-
-    // Middle circles on renewal units, inside each large circle.
-    let mut middle = Vec::new();
-    let middle_level = Level {
-        min_m2: opts.middle_min_km2 * 1e6,
-        max_m2: opts.middle_max_km2 * 1e6,
-        pull: 4.0,
-    };
-    let unit_nodes: Vec<Node> = nodes
-        .iter()
-        .zip(&unit_node)
-        .map(|(n, u)| Node {
-            mass_m2: if u.is_some() { n.area_m2 } else { 0.0 },
-            ..n.clone()
-        })
-        .collect();
-    for (li, region) in large.iter().enumerate() {
-        let mut inside = vec![false; nodes.len()];
-        for &nd in &region.nodes {
-            inside[nd as usize] = !excluded_node[nd as usize];
-        }
-        let unit_mass: f64 = region
-            .nodes
-            .iter()
-            .map(|&nd| unit_nodes[nd as usize].mass_m2)
-            .sum();
-        let mut count = 0;
-        while count < opts.middle_per_large && unit_mass > 0.0 {
-            let Some(m) = circles::grow(
-                &unit_nodes,
-                &inside,
-                &middle_level,
-                geoms,
-                opts.circle_gap.get(),
-            ) else {
-                break;
-            };
-            if m.mass_m2 <= 0.0
-                || (count > 0 && (m.mass_m2 < 0.1 * unit_mass || !m.note.is_empty()))
-            {
-                break;
-            }
-            for &nd in &m.nodes {
-                inside[nd as usize] = false;
-            }
-            middle.push((m, li));
-            count += 1;
-        }
-    }
-
-    let drawn = |r: &circles::Region| {
-        let mut parcels: Vec<u32> = r
-            .nodes
-            .iter()
-            .flat_map(|&nd| nodes[nd as usize].parcels.iter().copied())
-            .collect();
-        parcels.sort_unstable();
-        Drawn {
-            parcels,
-            area_m2: r.outline_m2,
-            outline: r.outline.clone(),
-            note: r.note.clone(),
-        }
-    };
-    let small = units
-        .units
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| u.town == t)
-        .map(|(ui, u)| {
-            let member_geoms: Vec<&MultiPolygon<f64>> =
-                u.members.iter().map(|&p| geoms[p as usize]).collect();
-            let note = if units.oversize.contains(&(ui as u32)) {
-                format!(
-                    "{:.0} mu: one parcel alone exceeds {:.0} mu (parcels are never cut)",
-                    m2_to_mu(u.area_m2),
-                    opts.unit.max_mu.get()
-                )
-            } else {
-                String::new()
-            };
-            Drawn {
-                parcels: u.members.clone(),
-                outline: outline::outline(&member_geoms, opts.gap.get()),
-                area_m2: u.area_m2,
-                note,
-            }
-        })
-        .collect();
-    TownZones {
-        large: large.iter().map(drawn).collect(),
-        middle: middle.iter().map(|(m, li)| (drawn(m), *li)).collect(),
-        small,
-    }
 }
 
 fn make_zone(

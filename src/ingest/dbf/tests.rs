@@ -4,11 +4,7 @@ use super::*;
 use std::io::Cursor;
 
 /// A DBF from (name bytes, type, length, decimals) and records of raw field bytes.
-fn build_dbf(
-    ldid: u8,
-    fields: &[(&[u8], u8, u8, u8)],
-    records: &[(bool, Vec<&[u8]>)],
-) -> Vec<u8> {
+fn build_dbf(ldid: u8, fields: &[(&[u8], u8, u8, u8)], records: &[(bool, Vec<&[u8]>)]) -> Vec<u8> {
     let record_len: usize = 1 + fields.iter().map(|f| f.2 as usize).sum::<usize>();
     let header_len = 32 + 32 * fields.len() + 1;
     let mut out = vec![0u8; 32];

@@ -42,7 +42,6 @@
 //!
 //! Barrier points are ignored; a geometry collection counts as its members.
 
-
 mod barriers;
 mod csr;
 mod neighbours;

@@ -36,8 +36,8 @@ fn check(out: &MultiPolygon<f64>, members: &[&MultiPolygon<f64>], gap: f64) {
             "member not contained: lost {lost}"
         );
     }
-    let e = crate::spatial::planar::extent(members.iter().map(|m| m.bounding_rect().unwrap()))
-        .unwrap();
+    let e =
+        crate::spatial::planar::extent(members.iter().map(|m| m.bounding_rect().unwrap())).unwrap();
     let o = out.bounding_rect().unwrap();
     let eps = 1e-6;
     assert!(o.min().x >= e.min().x - gap - eps && o.min().y >= e.min().y - gap - eps);
