@@ -122,8 +122,9 @@ pub fn identify(decl: &CrsDecl, path: &Path) -> Result<SourceCrs> {
                 legacy_datum: None,
             })
         }
-        CrsDecl::Epsg(code) => SpatialRef::from_epsg(*code)
-            .map_err(|e| Error::crs(path, format!("EPSG:{code} is not a CRS PROJ knows: {e}")))?,
+        CrsDecl::Epsg(code) => SpatialRef::from_epsg(*code).map_err(|e| {
+            Error::crs(path, format!("EPSG:{code} is not a CRS PROJ knows")).because(e)
+        })?,
         CrsDecl::Definition(text) => SpatialRef::from_definition(text).map_err(|e| {
             Error::crs(
                 path,
@@ -172,9 +173,9 @@ pub fn identify(decl: &CrsDecl, path: &Path) -> Result<SourceCrs> {
         .unwrap_or_default();
     let definition = match epsg {
         Some(code) => format!("EPSG:{code}"),
-        None => srs
-            .to_wkt()
-            .map_err(|e| Error::crs(path, format!("cannot export CRS '{name}' to WKT: {e}")))?,
+        None => srs.to_wkt().map_err(|e| {
+            Error::crs(path, format!("cannot export CRS '{name}' to WKT")).because(e)
+        })?,
     };
     Ok(SourceCrs {
         epsg,

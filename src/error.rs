@@ -1,29 +1,48 @@
-//! Library errors. Each variant names the value at fault; the binary maps the
-//! variant to a documented exit code through [`Error::exit_code`].
+//! Library errors. Each variant names the value at fault, and keeps the error that caused
+//! it (`source`) where there is one; the binary maps the variant to a documented exit code
+//! through [`Error::exit_code`] and prints the whole chain ([`Error::report`]).
 
 use std::path::PathBuf;
 
 /// Result alias for the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An underlying error (I/O, GDAL, PROJ, CSV…) kept as the cause of one of ours.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can stop a run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The command line was inconsistent (besides what clap itself rejects).
+    /// The command line was inconsistent (besides what the argument parser rejects).
     #[error("usage: {0}")]
     Usage(String),
 
     /// The configuration file or a preset is wrong.
     #[error("config {path}: {message}")]
-    Config { path: PathBuf, message: String },
+    Config {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// An input could not be opened or read, or lacks what the run needs.
     #[error("input {path}: {message}")]
-    Input { path: PathBuf, message: String },
+    Input {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// A CRS is missing, unknown, or inconsistent across inputs.
     #[error("CRS of {path}: {message}")]
-    Crs { path: PathBuf, message: String },
+    Crs {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// A text value cannot be decoded in the chosen encoding.
     #[error("encoding of {path}: field '{field}' of record {record} is not valid {encoding} (bytes {bytes}); pass --encoding to override")]
@@ -48,7 +67,12 @@ pub enum Error {
 
     /// An output could not be written.
     #[error("output {path}: {message}")]
-    Output { path: PathBuf, message: String },
+    Output {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 impl Error {
@@ -70,6 +94,7 @@ impl Error {
         Error::Input {
             path: path.into(),
             message: message.into(),
+            source: None,
         }
     }
 
@@ -77,6 +102,7 @@ impl Error {
         Error::Crs {
             path: path.into(),
             message: message.into(),
+            source: None,
         }
     }
 
@@ -84,6 +110,7 @@ impl Error {
         Error::Output {
             path: path.into(),
             message: message.into(),
+            source: None,
         }
     }
 
@@ -91,6 +118,44 @@ impl Error {
         Error::Config {
             path: path.into(),
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// The same error, caused by `cause` (kept as its [`std::error::Error::source`]).
+    ///
+    /// ```
+    /// use landsift::Error;
+    /// let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+    /// let e = Error::input("zd.shp", "cannot open").because(io);
+    /// assert_eq!(e.to_string(), "input zd.shp: cannot open");
+    /// assert_eq!(e.report(), "input zd.shp: cannot open: no such file");
+    /// assert!(std::error::Error::source(&e).is_some());
+    /// ```
+    pub fn because(mut self, cause: impl Into<Cause>) -> Self {
+        match &mut self {
+            Error::Config { source, .. }
+            | Error::Input { source, .. }
+            | Error::Crs { source, .. }
+            | Error::Output { source, .. } => *source = Some(cause.into()),
+            Error::Usage(_) | Error::Encoding { .. } | Error::InvalidGeometry { .. } => {}
+        }
+        self
+    }
+
+    /// The message with every cause after it, `: `-separated: what people read.
+    pub fn report(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            let more = c.to_string();
+            // Some libraries repeat their cause in their own message.
+            if !text.ends_with(&more) {
+                text.push_str(": ");
+                text.push_str(&more);
+            }
+            cause = c.source();
+        }
+        text
     }
 }

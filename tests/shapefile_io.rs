@@ -101,7 +101,7 @@ fn cpg_and_upper_case_extensions() {
 
     std::fs::write(dir.path().join("p.CPG"), "Martian").unwrap();
     match read_shapefile(&dir.path().join("p.shp"), None) {
-        Err(Error::Input { path, message }) => {
+        Err(Error::Input { path, message, .. }) => {
             assert!(path.ends_with("p.CPG"));
             assert!(message.contains("Martian"));
         }

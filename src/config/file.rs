@@ -120,10 +120,8 @@ impl FileConfig {
     /// Reads and checks a configuration file: serde's errors, then every problem serde
     /// cannot see, all at once, each with its line.
     pub(super) fn load(path: &Path) -> Result<(FileConfig, String)> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-            path: path.to_path_buf(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::config(path, "cannot read").because(e))?;
         let file: FileConfig = toml::from_str(&text)
             .map_err(|e| Error::config(path, format!("{}", e).trim_end().to_string()))?;
         let problems = file.problems(&text);

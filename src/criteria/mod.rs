@@ -111,8 +111,8 @@ pub fn load_preset(name: &str) -> Result<Criteria> {
 
 /// Loads a criteria file.
 pub fn load_file(path: &Path) -> Result<Criteria> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::config(path, format!("cannot read: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::config(path, "cannot read").because(e))?;
     parse(&text, path)
 }
 

@@ -21,7 +21,7 @@ pub enum Coordinates<'a> {
 
 /// Writes a layer as a GeoJSON FeatureCollection.
 pub fn write_geojson(path: &Path, layer: &OutLayer, coords: Coordinates) -> Result<()> {
-    let io = |e: std::io::Error| Error::output(path, e.to_string());
+    let io = |e: std::io::Error| Error::output(path, "cannot write").because(e);
     let file = std::fs::File::create(path).map_err(io)?;
     let mut w = BufWriter::new(file);
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")

@@ -19,9 +19,10 @@ pub const GEOMETRY_COLUMN: &str = "geom";
 /// geometry (an empty spatial layer is still spatial). `srs_wkt` is the working CRS
 /// (`None`: a local grid, written without SRS).
 pub fn write_gpkg(path: &Path, layers: &[(&OutLayer, bool)], srs_wkt: Option<&str>) -> Result<()> {
-    let err = |e: gdal::errors::GdalError| Error::output(path, e.to_string());
+    let err = |e: gdal::errors::GdalError| Error::output(path, "GDAL cannot write it").because(e);
     if path.exists() {
-        std::fs::remove_file(path).map_err(|e| Error::output(path, e.to_string()))?;
+        std::fs::remove_file(path)
+            .map_err(|e| Error::output(path, "cannot remove the old file").because(e))?;
     }
     let driver = DriverManager::get_driver_by_name("GPKG").map_err(err)?;
     let mut ds: Dataset = driver.create_vector_only(path).map_err(err)?;

@@ -6,6 +6,7 @@
 
 use super::stats::{type_zh, Check, Stats, Tally, TownStats};
 use super::style::{xml, EXCLUDED_COLOUR, LEVEL_STROKES, NOT_LOW_COLOUR, TYPE_COLOURS};
+use super::summary::Summary;
 use crate::criteria::Criteria;
 use crate::model::Parcel;
 use crate::score::ParcelScore;
@@ -63,20 +64,6 @@ impl Detail {
     }
 }
 
-/// What the report shows of the run's inputs.
-pub struct RunFacts<'a> {
-    pub crs: &'a str,
-    pub crs_name: &'a str,
-    pub source_crs: &'a str,
-    pub encoding: &'a str,
-    pub parcels_in: usize,
-    pub parcels_out: usize,
-    pub buildings_in: Option<usize>,
-    pub rejected_by_reason: Vec<(String, usize)>,
-    pub preset: &'a str,
-    pub scheme: &'a str,
-}
-
 /// Everything the report draws from.
 pub struct ReportInput<'a> {
     pub parcels: &'a [Parcel],
@@ -86,7 +73,8 @@ pub struct ReportInput<'a> {
     pub zones: &'a Zones,
     pub stats: &'a Stats,
     pub criteria: &'a Criteria,
-    pub facts: RunFacts<'a>,
+    /// The run's summary (inputs, CRS, encoding, rejects) as `summary.json` holds it.
+    pub summary: &'a Summary,
 }
 
 const CSS: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:0 auto;max-width:1040px;padding:16px 24px;color:#222;line-height:1.45}h1{font-size:24px;margin:8px 0}h2{font-size:20px;border-bottom:2px solid #b2182b;padding-bottom:4px;margin-top:32px}h3{font-size:16px;margin:20px 0 6px}.en{color:#666;font-weight:normal;font-size:.85em}table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}.pass{color:#1a7f37;font-weight:bold}.fail{color:#b2182b;font-weight:bold}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}.card b{display:block;font-size:20px}svg.map{width:100%;height:auto;border:1px solid #ccc;background:#fbfbfb}.legend span{display:inline-block;margin-right:14px;font-size:13px}.sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #999}.note{color:#555;font-size:13px}";
@@ -251,7 +239,7 @@ fn town_map(
             let mut d = String::new();
             frame.path(&z.outline, &mut d);
             let area = if level == "small" {
-                format!("{} 亩", num(z.area_m2 * 3.0 / 2000.0, 0))
+                format!("{} 亩", num(crate::model::m2_to_mu(z.area_m2), 0))
             } else {
                 format!("{} km²", num(z.area_m2 / 1e6, 2))
             };
@@ -321,7 +309,7 @@ fn programme_table(town: &str, units: &[Zone]) -> String {
             "<tr><td>{}</td><td class=l>{}</td><td>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td></tr>",
             u.rank.unwrap_or(0),
             xml(&u.id),
-            num(u.area_m2 * 3.0 / 2000.0, 0),
+            num(crate::model::m2_to_mu(u.area_m2), 0),
             xml(u.parent_id.as_deref().unwrap_or("—")),
             type_zh(ty),
             pct(u.low_share),
@@ -471,7 +459,7 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
 pub fn render(input: &ReportInput) -> String {
     let stats = input.stats;
     let d = &stats.district;
-    let f = &input.facts;
+    let f = input.summary;
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>低效用地认定与更新圈层报告 — landsift</title><style>{CSS}</style></head><body>\n"
     );
@@ -543,7 +531,7 @@ pub fn render(input: &ReportInput) -> String {
         h,
         "<h2>认定规则 <span class=en>Rules used</span></h2><p>{} <span class=en>({})</span>, 用地分类 <span class=en>code scheme</span> {}</p><table><tr><th class=l>规则 <span class=en>rule</span></th><th class=l>类型 <span class=en>type</span></th><th class=l>条件 <span class=en>condition</span></th><th class=l>依据 <span class=en>source</span></th></tr>",
         xml(&input.criteria.name),
-        xml(f.preset),
+        xml(&f.preset),
         xml(f.scheme)
     );
     for r in &input.criteria.rules {
@@ -565,10 +553,10 @@ pub fn render(input: &ReportInput) -> String {
     let _ = write!(
         h,
         "<h2>输入数据 <span class=en>Inputs</span></h2><table><tr><td class=l>坐标系 <span class=en>working CRS</span></td><td class=l>{} {}</td></tr><tr><td class=l>源坐标系 <span class=en>source CRS</span></td><td class=l>{}</td></tr><tr><td class=l>编码 <span class=en>encoding</span></td><td class=l>{}</td></tr><tr><td class=l>宗地 <span class=en>parcels in / out</span></td><td class=l>{} / {}</td></tr><tr><td class=l>建筑 <span class=en>buildings</span></td><td class=l>{}</td></tr></table>",
-        xml(f.crs),
-        xml(f.crs_name),
-        xml(f.source_crs),
-        xml(f.encoding),
+        xml(&f.crs),
+        xml(&f.crs_name),
+        xml(&f.source_crs),
+        xml(&f.encoding),
         f.parcels_in,
         f.parcels_out,
         f.buildings_in.map_or("—".into(), |b| b.to_string())

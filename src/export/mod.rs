@@ -11,7 +11,28 @@ pub mod qgis_project;
 pub mod shapefile;
 pub mod stats;
 pub mod style;
+pub mod summary;
 pub mod zones;
+
+/// Writes a CSV file through `csv::Writer` (RFC 4180 quoting where needed, `\n` line
+/// ends), with a UTF-8 byte-order mark first when `bom` (Excel then reads Chinese right).
+/// `rows` receives the writer; the file is written whole or not at all.
+pub fn write_csv(
+    path: &std::path::Path,
+    bom: bool,
+    rows: impl FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> csv::Result<()>,
+) -> crate::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    if bom {
+        buf.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let written = {
+        let mut w = csv::Writer::from_writer(&mut buf);
+        rows(&mut w).and_then(|()| w.flush().map_err(csv::Error::from))
+    };
+    written.map_err(|e| crate::Error::output(path, "cannot format CSV").because(e))?;
+    std::fs::write(path, buf).map_err(|e| crate::Error::output(path, "cannot write").because(e))
+}
 
 /// A layer ready to write: fields, and rows borrowing their geometry.
 #[derive(Debug, Clone)]

@@ -116,26 +116,12 @@ pub fn rejects_layer(rejects: &[Reject]) -> OutLayer<'static> {
 /// Writes the rejects as CSV (UTF-8 with BOM so Excel shows Chinese right):
 /// `source,record,id,reason,detail`, record being the 0-based index in the source.
 pub fn write_rejects_csv(path: &std::path::Path, rejects: &[Reject]) -> crate::Result<()> {
-    let mut out = String::from("\u{feff}source,record,id,reason,detail\n");
-    for r in rejects {
-        let cells = [
-            csv_cell(&r.source),
-            r.index.to_string(),
-            csv_cell(&r.id),
-            csv_cell(&r.reason),
-            csv_cell(&r.detail),
-        ];
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    std::fs::write(path, out).map_err(|e| crate::Error::output(path, e.to_string()))
-}
-
-/// Quotes a CSV cell when it holds a comma, quote or line break.
-pub fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    super::write_csv(path, true, |w| {
+        w.write_record(["source", "record", "id", "reason", "detail"])?;
+        for r in rejects {
+            let record = r.index.to_string();
+            w.write_record([&r.source, &record, &r.id, &r.reason, &r.detail])?;
+        }
+        Ok(())
+    })
 }

@@ -96,14 +96,13 @@ pub fn write_shapefile(
     }
 
     let pairs: Vec<(String, String)> = names.iter().map(|n| n.to_string()).zip(short).collect();
-    let mut csv = String::from("long,short\n");
-    for (long, short) in &pairs {
-        csv.push_str(&csv_field(long));
-        csv.push(',');
-        csv.push_str(&csv_field(short));
-        csv.push('\n');
-    }
-    write_file(&fields_csv_path(shp_path, stem), csv.as_bytes())?;
+    super::write_csv(&fields_csv_path(shp_path, stem), false, |w| {
+        w.write_record(["long", "short"])?;
+        for (long, short) in &pairs {
+            w.write_record([long, short])?;
+        }
+        Ok(())
+    })?;
     Ok(pairs)
 }
 
@@ -209,15 +208,6 @@ fn encode_cut<'a>(
     })
 }
 
-/// CSV quoting (RFC 4180) where needed.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// A real as DBF numeric text of at most [`REAL_WIDTH`] characters: the shortest
 /// text that reads back as the same f64 when it fits, else fixed-point with as
 /// many decimals as fit when that keeps at least 10 significant digits, else
@@ -252,7 +242,7 @@ pub fn format_real(r: f64) -> Option<String> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| Error::output(path, format!("cannot write: {e}")))
+    std::fs::write(path, bytes).map_err(|e| Error::output(path, "cannot write").because(e))
 }
 
 /// Removes sidecars of an earlier shapefile of the same name that this write would
@@ -286,7 +276,7 @@ fn remove_stale_sidecars(shp_path: &Path, stem: &str, writes_prj: bool) -> Resul
         if stale {
             let p = entry.path();
             std::fs::remove_file(&p)
-                .map_err(|e| Error::output(&p, format!("cannot remove stale file: {e}")))?;
+                .map_err(|e| Error::output(&p, "cannot remove stale file").because(e))?;
         }
     }
     Ok(())
@@ -330,12 +320,12 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
     let create = |p: &Path| {
         File::create(p)
             .map(|f| BufWriter::with_capacity(1 << 20, f))
-            .map_err(|e| Error::output(p, format!("cannot create: {e}")))
+            .map_err(|e| Error::output(p, "cannot create").because(e))
     };
     let mut shp = create(shp_path)?;
     let mut shx = create(&shx_path)?;
-    let shp_err = |e: std::io::Error| Error::output(shp_path, format!("cannot write: {e}"));
-    let shx_err = |e: std::io::Error| Error::output(&shx_path, format!("cannot write: {e}"));
+    let shp_err = |e: std::io::Error| Error::output(shp_path, "cannot write").because(e);
+    let shx_err = |e: std::io::Error| Error::output(&shx_path, "cannot write").because(e);
 
     shp_header(&mut shp, 0, [0.0; 4]).map_err(shp_err)?;
     shp_header(&mut shx, 0, [0.0; 4]).map_err(shx_err)?;
@@ -364,8 +354,9 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
             Some(p) => {
                 shp.write_all(&SHAPE_POLYGON.to_le_bytes())
                     .map_err(shp_err)?;
-                p.write_to(&mut shp)
-                    .map_err(|e| Error::output(shp_path, format!("cannot write shape {i}: {e}")))?;
+                p.write_to(&mut shp).map_err(|e| {
+                    Error::output(shp_path, format!("cannot write shape {i}")).because(e)
+                })?;
                 let [x0, x1] = shapefile::record::EsriShape::x_range(p);
                 let [y0, y1] = shapefile::record::EsriShape::y_range(p);
                 bbox = Some(match bbox {
@@ -483,9 +474,9 @@ fn write_dbf(
     let record_count = u32::try_from(layer.rows.len())
         .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.rows.len())))?;
 
-    let file = File::create(dbf_path).map_err(|e| err(format!("cannot create: {e}")))?;
+    let file = File::create(dbf_path).map_err(|e| err("cannot create".into()).because(e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let io = |e: std::io::Error| Error::output(dbf_path, format!("cannot write: {e}"));
+    let io = |e: std::io::Error| Error::output(dbf_path, "cannot write").because(e);
 
     let mut header = [0u8; 32];
     header[0] = 0x03;
@@ -646,13 +637,6 @@ mod tests {
         assert_eq!(format_real(12345678.123456).unwrap(), "12345678.123456");
         assert_eq!(format_real(0.000123).unwrap(), "0.000123");
         assert!(format_real(f64::NAN).is_none());
-    }
-
-    #[test]
-    fn csv_quoting() {
-        assert_eq!(csv_field("a"), "a");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 
     #[test]

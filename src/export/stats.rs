@@ -318,102 +318,105 @@ fn district_checks(towns: &[TownReport], opts: &ZoneOptions) -> Vec<Check> {
 
 /// `stats.csv`: one row per figure, UTF-8 with BOM.
 pub fn write_csv(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
-    use super::parcels::csv_cell;
-    let mut out = String::from(
-        "\u{feff}town,section,item,item_zh,count,area_m2,area_mu,area_ha,area_km2,share,value,threshold,pass\n",
-    );
-    let tally = |out: &mut String,
-                 town: &str,
-                 section: &str,
-                 item: &str,
-                 zh: &str,
-                 t: &Tally,
-                 share: Option<f64>| {
-        out.push_str(&format!(
-            "{},{section},{},{},{},{},{},{},{},{},,,\n",
-            csv_cell(town),
-            csv_cell(item),
-            csv_cell(zh),
-            t.count,
-            t.area.m2,
-            t.area.mu,
-            t.area.ha,
-            t.area.km2,
-            share.map(|s| s.to_string()).unwrap_or_default(),
-        ));
-    };
-    for ts in std::iter::once(&stats.district).chain(&stats.towns) {
-        let town = ts.town.as_str();
-        tally(
-            &mut out,
+    type W<'a> = csv::Writer<&'a mut Vec<u8>>;
+    fn tally(
+        w: &mut W,
+        town: &str,
+        (section, item, zh): (&str, &str, &str),
+        t: &Tally,
+        share: Option<f64>,
+    ) -> csv::Result<()> {
+        w.write_record([
             town,
-            "parcels",
-            "all",
-            "全部宗地",
-            &ts.parcels,
-            None,
-        );
-        for (k, t) in &ts.by_type {
-            let s = share(t.area.m2, ts.parcels.area.m2);
-            tally(&mut out, town, "by_type", k, type_zh(k), t, Some(s));
-        }
-        tally(
-            &mut out,
-            town,
-            "low",
-            "all",
-            "低效用地",
-            &ts.low,
-            Some(ts.low_share),
-        );
-        for (k, t) in &ts.low_by_type {
-            let s = share(t.area.m2, ts.low.area.m2);
-            tally(&mut out, town, "low_by_type", k, type_zh(k), t, Some(s));
-        }
-        for (k, t) in &ts.low_by_reason {
-            let zh = stats.rules.get(k).map(|r| r.0.as_str()).unwrap_or("");
-            let s = share(t.area.m2, ts.low.area.m2);
-            tally(&mut out, town, "low_by_reason", k, zh, t, Some(s));
-        }
-        for (k, zh) in [
-            ("large", "大圈"),
-            ("middle", "中圈"),
-            ("small", "小圈（改造单元）"),
-        ] {
-            if let Some(t) = ts.circles.get(k) {
-                tally(&mut out, town, "circles", k, zh, t, None);
+            section,
+            item,
+            zh,
+            &t.count.to_string(),
+            &t.area.m2.to_string(),
+            &t.area.mu.to_string(),
+            &t.area.ha.to_string(),
+            &t.area.km2.to_string(),
+            &share.map(|s| s.to_string()).unwrap_or_default(),
+            "",
+            "",
+            "",
+        ])
+    }
+    super::write_csv(path, true, |w| {
+        w.write_record([
+            "town",
+            "section",
+            "item",
+            "item_zh",
+            "count",
+            "area_m2",
+            "area_mu",
+            "area_ha",
+            "area_km2",
+            "share",
+            "value",
+            "threshold",
+            "pass",
+        ])?;
+        for ts in std::iter::once(&stats.district).chain(&stats.towns) {
+            let town = ts.town.as_str();
+            tally(w, town, ("parcels", "all", "全部宗地"), &ts.parcels, None)?;
+            for (k, t) in &ts.by_type {
+                let s = share(t.area.m2, ts.parcels.area.m2);
+                tally(w, town, ("by_type", k, type_zh(k)), t, Some(s))?;
             }
-        }
-        tally(
-            &mut out,
-            town,
-            "scattered",
-            "all",
-            "零星低效用地",
-            &ts.scattered,
-            None,
-        );
-        for c in &ts.checks {
-            out.push_str(&format!(
-                "{},check,{},{},,,,,,,{},{},{}\n",
-                csv_cell(town),
-                c.id,
-                csv_cell(c.zh),
-                c.value,
-                c.threshold,
-                match c.pass {
+            let low = ("low", "all", "低效用地");
+            tally(w, town, low, &ts.low, Some(ts.low_share))?;
+            for (k, t) in &ts.low_by_type {
+                let s = share(t.area.m2, ts.low.area.m2);
+                tally(w, town, ("low_by_type", k, type_zh(k)), t, Some(s))?;
+            }
+            for (k, t) in &ts.low_by_reason {
+                let zh = stats.rules.get(k).map(|r| r.0.as_str()).unwrap_or("");
+                let s = share(t.area.m2, ts.low.area.m2);
+                tally(w, town, ("low_by_reason", k, zh), t, Some(s))?;
+            }
+            for (k, zh) in [
+                ("large", "大圈"),
+                ("middle", "中圈"),
+                ("small", "小圈（改造单元）"),
+            ] {
+                if let Some(t) = ts.circles.get(k) {
+                    tally(w, town, ("circles", k, zh), t, None)?;
+                }
+            }
+            let scattered = ("scattered", "all", "零星低效用地");
+            tally(w, town, scattered, &ts.scattered, None)?;
+            for c in &ts.checks {
+                let pass = match c.pass {
                     Some(true) => "pass",
                     Some(false) => "fail",
                     None => "",
-                }
-            ));
+                };
+                w.write_record([
+                    town,
+                    "check",
+                    c.id,
+                    c.zh,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    &c.value.to_string(),
+                    &c.threshold.to_string(),
+                    pass,
+                ])?;
+            }
         }
-    }
-    std::fs::write(path, out).map_err(|e| crate::Error::output(path, e.to_string()))
+        Ok(())
+    })
 }
 
 /// `stats.json`.
 pub fn write_json(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
     let text = serde_json::to_string_pretty(stats).expect("stats serialise");
-    std::fs::write(path, text + "\n").map_err(|e| crate::Error::output(path, e.to_string()))
+    std::fs::write(path, text + "\n")
+        .map_err(|e| crate::Error::output(path, "cannot write").because(e))
 }

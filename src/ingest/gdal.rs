@@ -15,7 +15,7 @@ use std::path::Path;
 /// source must hold exactly one layer with geometry.
 pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
     let ds =
-        Dataset::open(path).map_err(|e| Error::input(path, format!("GDAL cannot open it: {e}")))?;
+        Dataset::open(path).map_err(|e| Error::input(path, "GDAL cannot open it").because(e))?;
     let mut lyr = match layer {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
             Error::input(
@@ -91,7 +91,7 @@ fn pick_layer<'a>(ds: &'a Dataset, path: &Path) -> Result<gdal::vector::Layer<'a
     match spatial.as_slice() {
         [i] => ds
             .layer(*i)
-            .map_err(|e| Error::input(path, format!("cannot read layer {i}: {e}"))),
+            .map_err(|e| Error::input(path, format!("cannot read layer {i}")).because(e)),
         [] => Err(Error::input(path, "holds no layer with geometry")),
         _ => Err(Error::input(
             path,

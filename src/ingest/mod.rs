@@ -384,7 +384,7 @@ fn check_features(
                         Err(e) => {
                             return Checked::Invalid {
                                 reason: "reprojection_failed",
-                                detail: e.to_string(),
+                                detail: e.report(),
                             }
                         }
                     },

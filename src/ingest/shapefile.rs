@@ -85,7 +85,7 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
     let crs = match sibling(path, "prj") {
         Some(prj) => {
             let bytes =
-                std::fs::read(&prj).map_err(|e| Error::input(&prj, format!("cannot read: {e}")))?;
+                std::fs::read(&prj).map_err(|e| Error::input(&prj, "cannot read").because(e))?;
             let text = String::from_utf8_lossy(&bytes);
             let text = text.trim_start_matches('\u{feff}').trim();
             (!text.is_empty()).then(|| CrsDecl::Definition(text.to_string()))
@@ -167,7 +167,7 @@ pub fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
 
 /// The encoding a `.cpg` names; `None` for an empty one.
 fn read_cpg(cpg: &Path) -> Result<Option<&'static Encoding>> {
-    let bytes = std::fs::read(cpg).map_err(|e| Error::input(cpg, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(cpg).map_err(|e| Error::input(cpg, "cannot read").because(e))?;
     let text = String::from_utf8_lossy(&bytes);
     let label = text.trim_start_matches('\u{feff}').trim();
     if label.is_empty() {
@@ -186,20 +186,21 @@ fn read_shapes(path: &Path) -> Result<Vec<Option<Geometry<f64>>>> {
     let open = |p: &Path| {
         File::open(p)
             .map(BufReader::new)
-            .map_err(|e| Error::input(p, format!("cannot open: {e}")))
+            .map_err(|e| Error::input(p, "cannot open").because(e))
     };
     let source = open(path)?;
     let mut reader = match sibling(path, "shx") {
         Some(shx) => ShapeReader::with_shx(source, open(&shx)?),
         None => ShapeReader::new(source),
     }
-    .map_err(|e| Error::input(path, format!("not a readable shapefile: {e}")))?;
+    .map_err(|e| Error::input(path, "not a readable shapefile").because(e))?;
 
     let mut out = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
-        let shape = shape.map_err(|e| Error::input(path, format!("cannot read shape {i}: {e}")))?;
+        let shape =
+            shape.map_err(|e| Error::input(path, format!("cannot read shape {i}")).because(e))?;
         let geometry = to_geometry(shape)
-            .map_err(|e| Error::input(path, format!("cannot convert shape {i}: {e}")))?;
+            .map_err(|e| Error::input(path, format!("cannot convert shape {i}")).because(e))?;
         out.push(geometry);
     }
     Ok(out)

@@ -22,7 +22,7 @@ pub struct Table {
 
 /// Reads a CSV table (comma-separated, first line the header).
 pub fn read_csv(path: &Path) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::input(path, "cannot read").because(e))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let (text, encoding) = match std::str::from_utf8(bytes) {
         Ok(t) => (t.to_string(), "UTF-8"),
@@ -42,7 +42,7 @@ pub fn read_csv(path: &Path) -> Result<Table> {
         .from_reader(text.as_bytes());
     let columns: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::input(path, format!("bad CSV header: {e}")))?
+        .map_err(|e| Error::input(path, "bad CSV header").because(e))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();

@@ -5,9 +5,11 @@ mod analyse;
 mod publish;
 mod summary;
 
+pub use crate::export::summary::{
+    ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
+};
 pub use crate::model::Areas;
 pub use analyse::Analysis;
-pub use summary::{ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary};
 
 use crate::config::{self, Overrides, Settings};
 use crate::constraints::ConstraintLayer;

@@ -61,7 +61,7 @@ pub(super) fn write_outputs(
         results.analysis,
     );
     let out = &opts.out;
-    let io = |p: &Path, e: std::io::Error| Error::output(p, e.to_string());
+    let io = |p: &Path, e: std::io::Error| Error::output(p, "cannot write").because(e);
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
     let stage = out.join(".landsift-staging");
     if stage.exists() {
@@ -260,28 +260,13 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
         zones: &analysis.zones,
         stats: &stats,
         criteria: r.criteria,
-        facts: export::html_report::RunFacts {
-            crs: &summary.crs,
-            crs_name: &summary.crs_name,
-            source_crs: &summary.source_crs,
-            encoding: &summary.encoding,
-            parcels_in: summary.parcels_in,
-            parcels_out: summary.parcels_out,
-            buildings_in: summary.buildings_in,
-            rejected_by_reason: summary
-                .rejected_by_reason
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect(),
-            preset: &summary.preset,
-            scheme: summary.scheme,
-        },
+        summary,
     });
     write_text(&stage.join("report.html"), &html)
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::output(path, e.to_string()))
+    std::fs::write(path, text).map_err(|e| Error::output(path, "cannot write").because(e))
 }
 
 /// The parcels' extent `[xmin, ymin, xmax, ymax]`, `None` without parcels.
@@ -325,5 +310,5 @@ fn orphan_layer<'a>(model: &'a Model, analysis: &Analysis) -> Option<OutLayer<'a
 pub(super) fn write_summary(out: &Path, summary: &Summary) -> Result<()> {
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(summary).expect("summary serialises");
-    std::fs::write(&path, text + "\n").map_err(|e| Error::output(&path, e.to_string()))
+    std::fs::write(&path, text + "\n").map_err(|e| Error::output(&path, "cannot write").because(e))
 }

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("landsift: {e}");
+            eprintln!("landsift: {}", e.report());
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -185,7 +185,7 @@ pub fn read_dbf(
     path: &Path,
     declared: Option<(&'static Encoding, EncodingSource)>,
 ) -> Result<DbfTable> {
-    let file = File::open(path).map_err(|e| Error::input(path, format!("cannot open: {e}")))?;
+    let file = File::open(path).map_err(|e| Error::input(path, "cannot open").because(e))?;
     read_dbf_from(BufReader::with_capacity(READ_BUFFER, file), path, declared)
 }
 
@@ -216,7 +216,7 @@ pub fn read_dbf_from<R: Read + Seek>(
                 // Not all UTF-8: read the records again as GB18030.
                 reader
                     .seek(SeekFrom::Start(header.header_len as u64))
-                    .map_err(|e| Error::input(path, format!("cannot seek: {e}")))?;
+                    .map_err(|e| Error::input(path, "cannot seek").because(e))?;
                 let encoding = encoding_rs::GB18030;
                 let fields = decode_fields(&header, encoding, path)?;
                 let read = read_records(&mut reader, &header, &fields, encoding, false, path)?
@@ -259,7 +259,7 @@ struct Header {
 fn read_header<R: Read + Seek>(reader: &mut R, path: &Path) -> Result<Header> {
     let not_dbf = |what: String| Error::input(path, format!("not a readable DBF file: {what}"));
     let mut fixed = [0u8; 32];
-    read_full(reader, &mut fixed).map_err(|e| not_dbf(format!("header: {e}")))?;
+    read_full(reader, &mut fixed).map_err(|e| not_dbf("header".into()).because(e))?;
     if fixed[0] & 0x07 == 0x04 {
         return Err(not_dbf(format!(
             "dBase 7 tables (version byte 0x{:02X}) are not supported",
@@ -277,7 +277,8 @@ fn read_header<R: Read + Seek>(reader: &mut R, path: &Path) -> Result<Header> {
     }
 
     let mut descriptors = vec![0u8; header_len - 32];
-    read_full(reader, &mut descriptors).map_err(|e| not_dbf(format!("field descriptors: {e}")))?;
+    read_full(reader, &mut descriptors)
+        .map_err(|e| not_dbf("field descriptors".into()).because(e))?;
     let mut fields = Vec::new();
     let mut offset = 0usize;
     for d in descriptors.chunks_exact(32) {
