@@ -186,13 +186,7 @@ pub fn overlay(parcels: &[(&MultiPolygon<f64>, f64)], layers: &[ConstraintLayer]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
-
-    fn sq(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![
-            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)],
-        ])
-    }
+    use crate::testing::square as sq;
 
     #[test]
     fn shares_exclusions_and_tags() {

@@ -17,6 +17,8 @@ pub mod model;
 pub mod run;
 pub mod score;
 pub mod spatial;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub mod zone;
 

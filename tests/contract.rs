@@ -210,73 +210,145 @@ fn every_record_is_kept_or_rejected_with_its_reason() {
     assert_eq!(rejects.rows.len(), 5);
 }
 
+/// One command line and what it must end with: its exit code and a piece of its message.
+struct Case {
+    what: &'static str,
+    args: Vec<String>,
+    code: i32,
+    says: &'static str,
+}
+
+/// Runs every case and reports every failure at once.
+fn run_cases(cases: &[Case]) {
+    let mut failed = Vec::new();
+    for c in cases {
+        let args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+        let o = landsift(&args);
+        if o.code != c.code || !o.stderr.contains(c.says) {
+            failed.push(format!(
+                "{}: landsift {args:?} → exit {} (want {}, saying '{}'):\n{}",
+                c.what, o.code, c.code, c.says, o.stderr
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
+fn case(what: &'static str, args: &[&str], code: i32, says: &'static str) -> Case {
+    Case {
+        what,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code,
+        says,
+    }
+}
+
 #[test]
 fn exit_codes_name_the_failure_class() {
     let dir = tmp();
-    // Empty layer → input error (4).
     let empty = write(dir.path(), "empty.geojson", &legacy_geojson(4547, &[]));
-    let o = landsift(&["check", "--parcels", empty.to_str().unwrap()]);
-    assert_eq!(o.code, 4, "{}", o.stderr);
-    assert!(o.stderr.contains("empty"), "{}", o.stderr);
-    // Missing required field → input error naming the field.
     let p = dirty_layer(dir.path());
-    let cfg = write(dir.path(), "c.toml", "[fields]\nland_use = \"DLBM\"\n");
-    let o = landsift(&[
-        "check",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--parcels",
+    let cfg = |name: &str, text: &str| write(dir.path(), name, text);
+    let dlbm = cfg("c.toml", "[fields]\nland_use = \"DLBM\"\n");
+    let bad = cfg("bad.toml", "scheme = \"guess\"\n");
+    let (empty, p, dlbm, bad) = (
+        empty.to_str().unwrap(),
         p.to_str().unwrap(),
-    ]);
-    assert_eq!(o.code, 4, "{}", o.stderr);
-    assert!(o.stderr.contains("'DLBM'"), "{}", o.stderr);
-    // Bad config → 3, with the line.
-    let bad = write(dir.path(), "bad.toml", "scheme = \"guess\"\n");
-    let o = landsift(&[
-        "check",
-        "--config",
+        dlbm.to_str().unwrap(),
         bad.to_str().unwrap(),
-        "--parcels",
-        p.to_str().unwrap(),
-    ]);
-    assert_eq!(o.code, 3, "{}", o.stderr);
-    assert!(o.stderr.contains("line 1"), "{}", o.stderr);
-    // Missing file → 4.
-    let o = landsift(&["check", "--parcels", "/nonexistent/x.shp"]);
-    assert_eq!(o.code, 4, "{}", o.stderr);
-    // Invalid geometry under stop → 7.
-    let o = landsift(&[
-        "check",
-        "--parcels",
-        p.to_str().unwrap(),
-        "--invalid",
-        "stop",
-    ]);
-    assert_eq!(o.code, 7, "{}", o.stderr);
-    // Usage error → 2 (clap).
-    let o = landsift(&["run", "--invalid", "maybe"]);
-    assert_eq!(o.code, 2, "{}", o.stderr);
+    );
+    let mut cases = vec![
+        case("empty layer", &["check", "--parcels", empty], 4, "empty"),
+        case(
+            "missing required field",
+            &["check", "--config", dlbm, "--parcels", p],
+            4,
+            "'DLBM'",
+        ),
+        case(
+            "bad config",
+            &["check", "--config", bad, "--parcels", p],
+            3,
+            "line 1",
+        ),
+        case(
+            "missing file",
+            &["check", "--parcels", "/nonexistent/x.shp"],
+            4,
+            "/nonexistent/x.shp",
+        ),
+        case(
+            "invalid geometry under stop",
+            &["check", "--parcels", p, "--invalid", "stop"],
+            7,
+            "record 6",
+        ),
+        case(
+            "unknown policy",
+            &["run", "--invalid", "maybe"],
+            2,
+            "stop, skip, repair",
+        ),
+    ];
+    // Zone options out of range: a usage error (2) on the command line, a config error
+    // (3) with its line in a file, both naming the valid range.
+    for (flag, key, value, range) in [
+        ("--gap", "gap", "-5", "0 to 200 m"),
+        ("--gap", "gap", "nan", "0 to 200 m"),
+        ("--gap", "gap", "inf", "0 to 200 m"),
+        ("--circle-gap", "circle_gap", "-1", "0 to 1000 m"),
+        ("--max-unit-mu", "max_unit_mu", "0", "1 to 1500 mu"),
+        ("--min-unit-mu", "min_unit_mu", "1e9", "0 to 1500 mu"),
+    ] {
+        cases.push(Case {
+            what: "zone option out of range on the command line",
+            args: ["check", "--parcels", p, flag, value]
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            code: 2,
+            says: range,
+        });
+        // TOML spells NaN and infinity `nan` and `inf`, as the command line does.
+        let file = cfg(
+            &format!("{key}-{value}.toml"),
+            &format!("# a comment\n[zones]\n{key} = {value}\n"),
+        );
+        cases.push(Case {
+            what: "zone option out of range in the config",
+            args: ["check", "--parcels", p, "--config", file.to_str().unwrap()]
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            code: 3,
+            says: range,
+        });
+    }
+    cases.push(case(
+        "unit minimum above the maximum",
+        &["check", "--parcels", p, "--min-unit-mu", "400"],
+        2,
+        "min_unit_mu = 400 must be below max_unit_mu = 300",
+    ));
+    run_cases(&cases);
+    // The config's error names the line of the value.
+    let file = cfg("gap.toml", "# a comment\n[zones]\ngap = -5\n");
+    let o = landsift(&["check", "--parcels", p, "--config", file.to_str().unwrap()]);
+    assert!(
+        o.stderr.contains("line 3: [zones] gap = -5"),
+        "{}",
+        o.stderr
+    );
+
     // A non-empty output directory is refused without --force → 8, and left alone.
     let out = dir.path().join("busy");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
-    let o = landsift(&[
-        "run",
-        "--parcels",
-        p.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let out_s = out.to_str().unwrap();
+    let o = landsift(&["run", "--parcels", p, "--out", out_s]);
     assert_eq!(o.code, 8, "{}", o.stderr);
     assert!(!out.join("parcels.geojson").exists());
-    let o = landsift(&[
-        "run",
-        "--parcels",
-        p.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let o = landsift(&["run", "--parcels", p, "--out", out_s, "--force"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         out.join("keep.txt").exists(),

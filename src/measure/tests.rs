@@ -1,24 +1,12 @@
 //! Unit tests of [`super`].
 
 use super::*;
+use crate::testing::rect as rect_poly;
 use geo::LineString;
 use geo::{polygon, Polygon};
 
-fn rect_poly(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
-    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]
-}
-
 fn parcel(i: usize, g: impl Into<MultiPolygon<f64>>) -> Parcel {
-    let geometry: MultiPolygon<f64> = g.into();
-    Parcel {
-        id: format!("P{i}"),
-        index: i,
-        area_m2: geometry.unsigned_area(),
-        geometry,
-        attrs: vec![],
-        survey: vec![],
-        repaired: String::new(),
-    }
+    crate::testing::parcel(&format!("P{i}"), i, g)
 }
 
 fn bldg(i: usize, g: impl Into<MultiPolygon<f64>>, floors: Option<f64>) -> Building {

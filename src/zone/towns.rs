@@ -105,21 +105,11 @@ pub fn assign(parcels: &[Parcel], b: &TownBoundaries) -> Vec<Option<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::square;
     use geo::{polygon, MultiPolygon};
 
     fn parcel(x: f64, y: f64) -> Parcel {
-        let geometry = MultiPolygon::new(vec![polygon![
-            (x: x, y: y), (x: x + 10.0, y: y), (x: x + 10.0, y: y + 10.0), (x: x, y: y + 10.0)
-        ]]);
-        Parcel {
-            id: format!("{x},{y}"),
-            index: 0,
-            area_m2: 100.0,
-            geometry,
-            attrs: vec![],
-            survey: vec![],
-            repaired: String::new(),
-        }
+        crate::testing::parcel(&format!("{x},{y}"), 0, square(x, y, 10.0))
     }
 
     #[test]

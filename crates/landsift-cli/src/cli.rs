@@ -105,16 +105,16 @@ pub struct InputArgs {
     #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = constraint)]
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
     /// Road-gap tolerance in metres, 0–200: parcels this close are neighbours (default 30).
-    #[arg(long, value_name = "METRES", value_parser = gap)]
+    #[arg(long, value_name = "METRES", value_parser = gap, allow_negative_numbers = true)]
     pub gap: Option<Metres>,
     /// Gap tolerance of large and middle circles in metres, 0–1000 (default 100).
-    #[arg(long, value_name = "METRES", value_parser = circle_gap)]
+    #[arg(long, value_name = "METRES", value_parser = circle_gap, allow_negative_numbers = true)]
     pub circle_gap: Option<Metres>,
     /// A renewal unit's ceiling in mu, 1–1500 (default 300).
-    #[arg(long, value_name = "MU", value_parser = max_unit_mu)]
+    #[arg(long, value_name = "MU", value_parser = max_unit_mu, allow_negative_numbers = true)]
     pub max_unit_mu: Option<Mu>,
     /// Below this many mu a group is scattered land, 0–1500 (default 15).
-    #[arg(long, value_name = "MU", value_parser = min_unit_mu)]
+    #[arg(long, value_name = "MU", value_parser = min_unit_mu, allow_negative_numbers = true)]
     pub min_unit_mu: Option<Mu>,
     /// Barrier layer (arterial roads, rivers, railways) that no zone crosses.
     #[arg(long, value_name = "PATH")]

@@ -4,17 +4,9 @@ use super::neighbours::{contact_piece, within, Scratch};
 use super::*;
 use crate::model::Metres;
 use crate::spatial::planar::{rect_dist2, seg_closest, seg_dist2};
+use crate::testing::square as sq;
 use geo::polygon;
 use geo::{BoundingRect, Coord, Geometry, Line, LineString, MultiPolygon, Polygon};
-
-fn sq(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
-    MultiPolygon::new(vec![polygon![
-        (x: x, y: y),
-        (x: x + size, y: y),
-        (x: x + size, y: y + size),
-        (x: x, y: y + size)
-    ]])
-}
 
 fn graph(ps: &[MultiPolygon<f64>], opts: &NeighbourOptions) -> Graph {
     let refs: Vec<&MultiPolygon<f64>> = ps.iter().collect();

@@ -5,11 +5,7 @@ use geo::{Contains, Validation, Winding};
 use std::time::Instant;
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-    MultiPolygon::new(vec![Rect::new(
-        Coord { x: x0, y: y0 },
-        Coord { x: x1, y: y1 },
-    )
-    .to_polygon()])
+    MultiPolygon::new(vec![crate::testing::rect(x0, y0, x1, y1)])
 }
 
 fn poly(coords: &[(f64, f64)]) -> MultiPolygon<f64> {

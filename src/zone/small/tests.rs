@@ -2,17 +2,9 @@
 
 use super::*;
 use crate::model::m2_to_mu;
+use crate::testing::square as sq;
 use crate::zone::graph::{neighbour_graph, NeighbourOptions};
-use geo::{polygon, Centroid, MultiPolygon};
-
-fn sq(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
-    MultiPolygon::new(vec![polygon![
-        (x: x, y: y),
-        (x: x + size, y: y),
-        (x: x + size, y: y + size),
-        (x: x, y: y + size)
-    ]])
-}
+use geo::{Centroid, MultiPolygon};
 
 /// Side of a square of `mu` mu.
 fn side(mu: f64) -> f64 {

@@ -1,0 +1,29 @@
+//! Fixtures shared by the unit tests (integration tests have `tests/common`).
+
+use crate::model::{Choice, Parcel, SurveyField, Value};
+use geo::{polygon, Area, MultiPolygon, Polygon};
+
+/// An axis-aligned rectangle, counter-clockwise from `(x0, y0)`.
+pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]
+}
+
+/// A square of side `size` with its south-west corner at `(x, y)`, as one part.
+pub fn square(x: f64, y: f64, size: f64) -> MultiPolygon<f64> {
+    MultiPolygon::new(vec![rect(x, y, x + size, y + size)])
+}
+
+/// A parcel with this geometry (its area measured), no attributes and every survey
+/// field unknown.
+pub fn parcel(id: &str, index: usize, geometry: impl Into<MultiPolygon<f64>>) -> Parcel {
+    let geometry: MultiPolygon<f64> = geometry.into();
+    Parcel {
+        id: id.to_string(),
+        index,
+        area_m2: geometry.unsigned_area(),
+        geometry,
+        attrs: Vec::new(),
+        survey: vec![Value::Null; SurveyField::ALL.len()],
+        repaired: String::new(),
+    }
+}
