@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use landsift::config::{self, Overrides};
 use landsift::criteria;
 use landsift::measure::{self, MeasureOptions};
-use landsift::score;
+use landsift::score::{self, ParcelFacts};
 
 fn bench(c: &mut Criterion) {
     let settings = config::load(&Overrides::default()).unwrap();
@@ -24,14 +24,21 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("measure", n), &n, |b, _| {
             b.iter(|| measure::measure(&parcels, &buildings, &MeasureOptions::default()))
         });
-        let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
+        let facts = ParcelFacts::of(&measure::measure(
+            &parcels,
+            &buildings,
+            &MeasureOptions::default(),
+        ));
         group.bench_with_input(BenchmarkId::new("score", n), &n, |b, _| {
             b.iter(|| score::score(&parcels, Some(&facts), settings.scheme(), &criteria))
         });
         group.bench_with_input(BenchmarkId::new("measure+score", n), &n, |b, _| {
             b.iter(|| {
-                let facts =
-                    measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
+                let facts = ParcelFacts::of(&measure::measure(
+                    &parcels,
+                    &buildings,
+                    &MeasureOptions::default(),
+                ));
                 score::score(&parcels, Some(&facts), settings.scheme(), &criteria)
             })
         });

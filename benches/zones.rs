@@ -12,6 +12,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use landsift::config::{self, Overrides};
 use landsift::measure::{self, MeasureOptions};
 use landsift::model::SurveyField;
+use landsift::score::ParcelFacts;
 use landsift::zone::{self, ZoneInput, ZoneOptions};
 use landsift::{criteria, score};
 
@@ -22,7 +23,11 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for n in sizes() {
         let (parcels, buildings) = common::district(n, &settings);
-        let facts = measure::measure(&parcels, &buildings, &MeasureOptions::default()).facts();
+        let facts = ParcelFacts::of(&measure::measure(
+            &parcels,
+            &buildings,
+            &MeasureOptions::default(),
+        ));
         drop(buildings);
         let scores = score::score(&parcels, Some(&facts), settings.scheme(), &criteria);
         let town: Vec<String> = parcels

@@ -102,20 +102,6 @@ pub struct ParcelMeasure {
     pub floors_missing: u32,
 }
 
-impl Measured {
-    /// The measured values as the scoring stage reads them, one per parcel.
-    pub fn facts(&self) -> Vec<crate::score::ParcelFacts> {
-        self.per_parcel
-            .iter()
-            .map(|m| crate::score::ParcelFacts {
-                far_m: Some(m.far),
-                cov_m: Some(m.coverage),
-                n_bldg: Some(m.n_bldg as f64),
-            })
-            .collect()
-    }
-}
-
 /// The measure stage's result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measured {

@@ -8,7 +8,7 @@ use crate::criteria::Criteria;
 use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
 use crate::model::{FieldDef, FieldKind, SurveyField, Value};
-use crate::score::{self, ParcelScore};
+use crate::score::{self, ParcelFacts, ParcelScore};
 use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
 
@@ -65,7 +65,7 @@ pub(super) fn analyse(
     };
     timer.lap("measure");
 
-    let facts = measured.as_ref().map(Measured::facts);
+    let facts = measured.as_ref().map(ParcelFacts::of);
     let scores = score::score(parcels, facts.as_deref(), settings.scheme(), criteria);
     timer.lap("score");
 

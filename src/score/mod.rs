@@ -13,6 +13,7 @@ pub mod rules;
 
 use crate::criteria::{Criteria, FieldRef, MeasuredField, Op, Prefer, Threshold};
 use crate::landuse::{normalise_code, LandClass, Scheme};
+use crate::measure::Measured;
 use crate::model::{Parcel, SurveyField, Value};
 use rayon::prelude::*;
 use rules::Outcome;
@@ -31,6 +32,19 @@ pub struct ParcelFacts {
 }
 
 impl ParcelFacts {
+    /// The measured values as the rules read them, one per parcel.
+    pub fn of(measured: &Measured) -> Vec<ParcelFacts> {
+        measured
+            .per_parcel
+            .iter()
+            .map(|m| ParcelFacts {
+                far_m: Some(m.far),
+                cov_m: Some(m.coverage),
+                n_bldg: Some(m.n_bldg as f64),
+            })
+            .collect()
+    }
+
     fn get(&self, field: MeasuredField) -> Option<f64> {
         match field {
             MeasuredField::Far => self.far_m,
