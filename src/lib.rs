@@ -1,8 +1,11 @@
 //! landsift: low-efficiency land identification (低效用地认定) and renewal-zone
 //! delineation (大中小圈) for Chinese planning bureaus.
 //!
-//! The pipeline, one module per stage: [`ingest`] → (measure → score → zone, later)
-//! → [`export`]; [`run`] orchestrates a whole run.
+//! The pipeline, one module per stage: [`ingest`] → [`measure`] → [`score`] → [`zone`]
+//! → [`export`], on the base modules [`model`], [`landuse`], [`crs`] and [`spatial`];
+//! [`config`] turns a configuration file and the command line into the settings of a
+//! run, and [`run`] orchestrates it. The command line itself lives in the `landsift-cli`
+//! package: this library knows no flags.
 
 pub mod config;
 pub mod constraints;
