@@ -1,13 +1,18 @@
 //! Large circles (大圈, 5–10 km²): grown over the town's node graph where low-efficiency
 //! land concentrates ([`super::circles::grow`], mass pull 2), a few per town.
 
-use super::circles::{self, Level, Region};
-use super::town::{Town, TownGraph};
+use super::circles::{self, Level, Node, Region};
+use super::ZoneOptions;
+use geo::MultiPolygon;
 
-/// The town's large circles, at most `large_per_town`, none on excluded land.
-pub(super) fn large_circles(town: &Town, tg: &TownGraph) -> Vec<Region> {
-    let opts = town.opts;
-    let nodes = &tg.nodes;
+/// The town's large circles over its `nodes`, at most `large_per_town`, none on a node
+/// holding `excluded` land.
+pub(super) fn large_circles(
+    nodes: &[Node],
+    excluded: &[bool],
+    geoms: &[&MultiPolygon<f64>],
+    opts: &ZoneOptions,
+) -> Vec<Region> {
     let town_mass: f64 = nodes.iter().map(|n| n.mass_m2).sum();
     let town_area: f64 = nodes.iter().map(|n| n.area_m2).sum();
     let level = Level {
@@ -15,11 +20,10 @@ pub(super) fn large_circles(town: &Town, tg: &TownGraph) -> Vec<Region> {
         max_m2: opts.large_max_km2 * 1e6,
         pull: 2.0,
     };
-    let mut allowed: Vec<bool> = tg.excluded.iter().map(|e| !e).collect();
+    let mut allowed: Vec<bool> = excluded.iter().map(|e| !e).collect();
     let mut large: Vec<Region> = Vec::new();
     while large.len() < opts.large_per_town && town_mass > 0.0 {
-        let Some(region) =
-            circles::grow(nodes, &allowed, &level, town.geoms, opts.circle_gap.get())
+        let Some(region) = circles::grow(nodes, &allowed, &level, geoms, opts.circle_gap.get())
         else {
             break;
         };

@@ -2,25 +2,28 @@
 //! (mass pull 4: a unit's whole area is its mass, other parcels weigh nothing).
 
 use super::circles::{self, Level, Node, Region};
-use super::town::{Town, TownGraph};
+use super::ZoneOptions;
+use geo::MultiPolygon;
 
 /// The middle circles of each large circle, at most `middle_per_large` each, with the
-/// index of their large circle.
+/// index of their large circle. `unit_of_node` says which nodes are renewal units (the
+/// others weigh nothing); no middle circle takes a node holding `excluded` land.
 pub(super) fn middle_circles(
-    town: &Town,
-    tg: &TownGraph,
+    nodes: &[Node],
+    unit_of_node: &[Option<u32>],
+    excluded: &[bool],
     large: &[Region],
+    geoms: &[&MultiPolygon<f64>],
+    opts: &ZoneOptions,
 ) -> Vec<(Region, usize)> {
-    let opts = town.opts;
     let level = Level {
         min_m2: opts.middle_min_km2 * 1e6,
         max_m2: opts.middle_max_km2 * 1e6,
         pull: 4.0,
     };
-    let unit_nodes: Vec<Node> = tg
-        .nodes
+    let unit_nodes: Vec<Node> = nodes
         .iter()
-        .zip(&tg.unit_of_node)
+        .zip(unit_of_node)
         .map(|(n, u)| Node {
             mass_m2: if u.is_some() { n.area_m2 } else { 0.0 },
             ..n.clone()
@@ -28,9 +31,9 @@ pub(super) fn middle_circles(
         .collect();
     let mut middle = Vec::new();
     for (li, region) in large.iter().enumerate() {
-        let mut inside = vec![false; tg.nodes.len()];
+        let mut inside = vec![false; nodes.len()];
         for &nd in &region.nodes {
-            inside[nd as usize] = !tg.excluded[nd as usize];
+            inside[nd as usize] = !excluded[nd as usize];
         }
         let unit_mass: f64 = region
             .nodes
@@ -39,13 +42,8 @@ pub(super) fn middle_circles(
             .sum();
         let mut count = 0;
         while count < opts.middle_per_large && unit_mass > 0.0 {
-            let Some(m) = circles::grow(
-                &unit_nodes,
-                &inside,
-                &level,
-                town.geoms,
-                opts.circle_gap.get(),
-            ) else {
+            let Some(m) = circles::grow(&unit_nodes, &inside, &level, geoms, opts.circle_gap.get())
+            else {
                 break;
             };
             if m.mass_m2 <= 0.0

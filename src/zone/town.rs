@@ -44,7 +44,7 @@ pub(super) struct Town<'a> {
 }
 
 /// The town as a graph of nodes: each renewal unit one node, every other parcel alone.
-pub(super) struct TownGraph {
+struct TownGraph {
     pub nodes: Vec<Node>,
     /// The renewal unit a node stands for, `None` for a single parcel.
     pub unit_of_node: Vec<Option<u32>>,
@@ -56,8 +56,15 @@ impl Town<'_> {
     /// Draws the town's large and middle circles and outlines its renewal units.
     pub fn zone(&self) -> TownZones {
         let tg = self.node_graph();
-        let large = super::large::large_circles(self, &tg);
-        let middle = super::middle::middle_circles(self, &tg, &large);
+        let large = super::large::large_circles(&tg.nodes, &tg.excluded, self.geoms, self.opts);
+        let middle = super::middle::middle_circles(
+            &tg.nodes,
+            &tg.unit_of_node,
+            &tg.excluded,
+            &large,
+            self.geoms,
+            self.opts,
+        );
         let drawn = |r: &Region| {
             let mut parcels: Vec<u32> = r
                 .nodes
