@@ -65,6 +65,11 @@ pub enum Error {
         detail: String,
     },
 
+    /// The run finished but its result cannot be credible (README "Quality gates");
+    /// nothing is published.
+    #[error("quality gate '{gate}' failed: {message}")]
+    QualityGate { gate: String, message: String },
+
     /// An output could not be written.
     #[error("output {path}: {message}")]
     Output {
@@ -87,6 +92,7 @@ impl Error {
             Error::Encoding { .. } => 6,
             Error::InvalidGeometry { .. } => 7,
             Error::Output { .. } => 8,
+            Error::QualityGate { .. } => 9,
         }
     }
 
@@ -138,7 +144,10 @@ impl Error {
             | Error::Input { source, .. }
             | Error::Crs { source, .. }
             | Error::Output { source, .. } => *source = Some(cause.into()),
-            Error::Usage(_) | Error::Encoding { .. } | Error::InvalidGeometry { .. } => {}
+            Error::Usage(_)
+            | Error::Encoding { .. }
+            | Error::InvalidGeometry { .. }
+            | Error::QualityGate { .. } => {}
         }
         self
     }

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod landuse;
 pub mod measure;
 pub mod model;
+pub mod quality;
 pub mod run;
 pub mod score;
 pub mod spatial;

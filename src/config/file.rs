@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::ingest::InvalidPolicy;
 use crate::landuse::Scheme;
 use crate::model::{Choice, Format, OutputLayer, Range, SurveyField};
+use crate::quality::GateKind;
 use crate::zone::limits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,6 +36,16 @@ pub(super) struct FileConfig {
     pub(super) zones: FileZones,
     #[serde(default)]
     pub(super) output: FileOutput,
+    #[serde(default)]
+    pub(super) quality: BTreeMap<Spanned<String>, Spanned<GateLimit>>,
+}
+
+/// A gate's limit as written: a number, or `"off"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(super) enum GateLimit {
+    Limit(f64),
+    Word(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,6 +236,28 @@ impl FileConfig {
                     to.get_ref(),
                     scheme.name()
                 ));
+            }
+        }
+        for (name, limit) in &self.quality {
+            let at = line(name.span());
+            match GateKind::from_name(name.get_ref()) {
+                None => problems.push(format!(
+                    "line {at}: [quality] '{}' is not a gate (one of {})",
+                    name.get_ref(),
+                    GateKind::names()
+                )),
+                Some(g) => match limit.get_ref() {
+                    GateLimit::Limit(v) => {
+                        if let Err(e) = g.range().check(*v) {
+                            problems.push(format!("line {at}: [quality] {e}"));
+                        }
+                    }
+                    GateLimit::Word(w) if w == "off" => {}
+                    GateLimit::Word(w) => problems.push(format!(
+                        "line {at}: [quality] {} = '{w}': a number or \"off\"",
+                        name.get_ref()
+                    )),
+                },
             }
         }
         if let (Some(min), Some(max)) = (&self.zones.min_unit_mu, &self.zones.max_unit_mu) {

@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{BuildingFields, InvalidPolicy, Mapping};
 use crate::landuse::Scheme;
 use crate::model::{Choice, FieldMap, Format, Metres, Mu, OutputLayer, SurveyField};
+use crate::quality::{GateKind, QualityOptions};
 use crate::zone::{limits, Target, ZoneOptions};
 use file::FileConfig;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub struct Overrides {
     pub towns: Option<PathBuf>,
     pub formats: Option<Vec<Format>>,
     pub layers: Option<Vec<OutputLayer>>,
+    /// Gate limits (`--gate NAME=LIMIT|off`), checked by the binary; `None`: off.
+    pub gates: Vec<(GateKind, Option<f64>)>,
 }
 
 /// A constraint layer to overlay.
@@ -131,6 +134,8 @@ pub struct Settings {
     pub towns_field: Option<String>,
     /// What to write.
     pub output: OutputSelection,
+    /// The quality gates' limits.
+    pub quality: QualityOptions,
 }
 
 impl Settings {
@@ -170,7 +175,22 @@ pub fn load(over: &Overrides) -> Result<Settings> {
     }
     let output = output_selection(&file, over, path.as_deref())?;
     let zones = zone_options(&file, over, path.as_deref())?;
+    let mut quality = QualityOptions::default();
+    for (name, limit) in &file.quality {
+        // Names and values were checked on load.
+        if let Some(g) = GateKind::from_name(name.get_ref()) {
+            let limit = match limit.get_ref() {
+                file::GateLimit::Limit(v) => Some(*v),
+                file::GateLimit::Word(_) => None,
+            };
+            quality.limits.insert(g, limit);
+        }
+    }
+    for &(g, limit) in &over.gates {
+        quality.limits.insert(g, limit);
+    }
     Ok(Settings {
+        quality,
         output,
         zones,
         preset: over

@@ -480,7 +480,7 @@ fn write_dbf(
 
     let mut header = [0u8; 32];
     header[0] = 0x03;
-    let (y, m, d) = today();
+    let (y, m, d) = crate::model::time::today();
     header[1] = (y.saturating_sub(1900)).min(255) as u8;
     header[2] = m;
     header[3] = d;
@@ -531,28 +531,6 @@ fn write_dbf(
     }
     out.write_all(&[0x1A]).map_err(io)?;
     out.flush().map_err(io)
-}
-
-/// Today's UTC date (year, month, day), for the DBF header.
-fn today() -> (u32, u8, u8) {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil_from_days((secs / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (u32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as u32, m, d)
 }
 
 #[cfg(test)]
@@ -637,12 +615,5 @@ mod tests {
         assert_eq!(format_real(12345678.123456).unwrap(), "12345678.123456");
         assert_eq!(format_real(0.000123).unwrap(), "0.000123");
         assert!(format_real(f64::NAN).is_none());
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
 }

@@ -5,6 +5,7 @@ use crate::constraints::ConstraintKind;
 use crate::ingest::table::JoinReport;
 use crate::ingest::InvalidPolicy;
 use crate::model::{Areas, EncodingReport, EncodingSource};
+use crate::quality::{Gate, RuleGap, Warning};
 use crate::score::Tally;
 use crate::zone::report::ZoneReport;
 use crate::zone::towns::TownAssignment;
@@ -49,8 +50,12 @@ pub struct MeasureReport {
     /// Buildings shared by two or more parcels (their footprint is split exactly).
     pub split: usize,
     pub unassigned_area_m2: f64,
-    /// Buildings without floors that count in coverage but not in FAR.
+    /// Buildings without floors or height: they count in coverage, and make their
+    /// parcel's measured FAR unknown.
     pub floors_missing: u64,
+    /// Parcels whose measured FAR is unknown for that reason (the rules then read the
+    /// surveyed FAR where there is one).
+    pub parcels_far_unknown: usize,
     /// Buildings whose floor area counted twice (storey taller than 8 m).
     pub doubled_tall_storeys: usize,
     /// Which value FAR/coverage rules read when both exist.
@@ -66,6 +71,14 @@ pub struct ScoringReport {
     pub low_area: Areas,
     /// Counts and areas by land type and low-efficiency, and per rule.
     pub tally: Tally,
+}
+
+/// The summary's `quality` section: every gate judged, and every rule that could not
+/// judge some parcels of its type.
+#[derive(Debug, Default, Serialize)]
+pub struct QualityReport {
+    pub gates: Vec<Gate>,
+    pub rules_not_evaluated: Vec<RuleGap>,
 }
 
 /// `summary.json`.
@@ -112,5 +125,9 @@ pub struct Summary {
     pub outputs: Vec<String>,
     /// Shapefile field names that had to be shortened (long → short).
     pub shapefile_field_names: BTreeMap<String, String>,
+    /// Quality gates and rules that could not judge every parcel (README "Quality gates").
+    pub quality: QualityReport,
+    /// What a reader of the result must know, also printed at the end of the run.
+    pub warnings: Vec<Warning>,
     pub timings_s: BTreeMap<String, f64>,
 }

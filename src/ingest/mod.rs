@@ -112,6 +112,17 @@ pub struct PreparedParcels {
     pub values_unparsed: BTreeMap<String, usize>,
 }
 
+impl PreparedParcels {
+    /// Rejected records per reason.
+    pub fn rejected_by_reason(&self) -> BTreeMap<String, usize> {
+        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+        for r in &self.rejects {
+            *by.entry(r.reason.clone()).or_default() += 1;
+        }
+        by
+    }
+}
+
 /// Validates and normalises a parcels layer into the model in the working CRS.
 pub fn prepare_parcels(
     raw: &RawLayer,

@@ -102,6 +102,14 @@ pub struct ParcelMeasure {
     pub floors_missing: u32,
 }
 
+impl ParcelMeasure {
+    /// The measured FAR; `None` when a building on the parcel has neither floors nor a
+    /// height: its floor area is unknown, so the parcel's FAR is too (never 0).
+    pub fn far_known(&self) -> Option<f64> {
+        (self.floors_missing == 0).then_some(self.far)
+    }
+}
+
 /// The measure stage's result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measured {

@@ -3,6 +3,7 @@
 mod choice;
 mod fields;
 mod outputs;
+pub mod time;
 mod units;
 
 pub use choice::Choice;
@@ -98,6 +99,20 @@ pub enum EncodingSource {
     Gb18030Fallback,
     /// The source format defines its encoding (GeoJSON, GeoPackage, FileGDB: UTF-8).
     Format,
+}
+
+impl EncodingSource {
+    /// How the encoding was chosen, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EncodingSource::Explicit => "set by --encoding or the config",
+            EncodingSource::Cpg => "declared by the .cpg file",
+            EncodingSource::LanguageDriver => "declared by the DBF language-driver byte",
+            EncodingSource::Utf8Check => "undeclared; every text is valid UTF-8",
+            EncodingSource::Gb18030Fallback => "undeclared and not UTF-8: read as GB18030",
+            EncodingSource::Format => "fixed by the format",
+        }
+    }
 }
 
 /// The encoding a layer's text was decoded with, and why.

@@ -1,7 +1,7 @@
 //! The analysis stages on the validated model: constraint overlay, measures from
 //! buildings, scoring; and the parcels layer's columns they produce.
 
-use super::{Inputs, Model, Timer};
+use super::{Inputs, Model, Stage, Timer};
 use crate::config::Settings;
 use crate::constraints::{self, Controls};
 use crate::criteria::Criteria;
@@ -28,54 +28,69 @@ pub struct Analysis {
     pub columns: Vec<Column>,
 }
 
-pub(super) fn analyse(
+/// The measure stage: FAR, coverage and building counts from the buildings, when given.
+pub(super) fn measure(
     settings: &Settings,
     criteria: &Criteria,
     inputs: &Inputs,
     model: &Model,
-    timer: &mut Timer,
+    timer: &mut Timer<'_>,
+) -> Option<Measured> {
+    let (buildings, raw) = model.buildings.as_ref().zip(inputs.buildings.as_ref())?;
+    timer.begin(Stage::Measure);
+    let heights = criteria
+        .measure
+        .double_tall_storeys
+        .then(|| {
+            settings
+                .building_fields
+                .height
+                .as_deref()
+                .and_then(|h| measure::heights_from_layer(raw, buildings, h))
+        })
+        .flatten();
+    let opts = MeasureOptions {
+        double_tall_storeys: criteria.measure.double_tall_storeys,
+        heights,
+    };
+    let measured = measure::measure(&model.parcels.parcels, buildings, &opts);
+    timer.count("orphans", measured.orphans.len());
+    timer.end();
+    Some(measured)
+}
+
+/// The stages after the measure: constraint overlay, scoring, zoning, and the columns
+/// they add to the parcels layer.
+pub(super) fn analyse(
+    settings: &Settings,
+    criteria: &Criteria,
+    model: &Model,
+    measured: Option<Measured>,
+    timer: &mut Timer<'_>,
 ) -> Analysis {
     let parcels = &model.parcels.parcels;
+    timer.begin(Stage::Constraints);
     let controls = (!model.constraints.is_empty()).then(|| {
         let geoms: Vec<_> = parcels.iter().map(|p| (&p.geometry, p.area_m2)).collect();
         constraints::overlay(&geoms, &model.constraints)
     });
-    timer.lap("constraints");
 
-    let measured = match (&model.buildings, &inputs.buildings) {
-        (Some(buildings), Some(raw)) => {
-            let heights = criteria
-                .measure
-                .double_tall_storeys
-                .then(|| {
-                    settings
-                        .building_fields
-                        .height
-                        .as_deref()
-                        .and_then(|h| measure::heights_from_layer(raw, buildings, h))
-                })
-                .flatten();
-            let opts = MeasureOptions {
-                double_tall_storeys: criteria.measure.double_tall_storeys,
-                heights,
-            };
-            Some(measure::measure(parcels, buildings, &opts))
-        }
-        _ => None,
-    };
-    timer.lap("measure");
-
+    timer.begin(Stage::Score);
     let facts = measured.as_ref().map(ParcelFacts::of);
     let scores = score::score(parcels, facts.as_deref(), settings.scheme(), criteria);
-    timer.lap("score");
+    timer.count("low", scores.iter().filter(|s| s.low).count());
 
+    timer.begin(Stage::Zone);
     let (town, towns) = towns_of(settings, model);
     let excluded: Vec<bool> = match &controls {
         Some(c) => c.iter().map(|c| c.excluded).collect(),
         None => vec![false; parcels.len()],
     };
     let zones = delineate(settings, model, &excluded, &scores, &town);
-    timer.lap("zone");
+    timer.count("large", zones.large.len());
+    timer.count("middle", zones.middle.len());
+    timer.count("small", zones.small.len());
+    timer.end();
 
     let mut columns = score_columns(&scores, criteria);
     columns.extend(control_columns(model, controls.as_deref(), parcels.len()));
@@ -316,7 +331,11 @@ fn measure_columns(measured: Option<&Measured>, n: usize) -> Vec<Column> {
         None => vec![Value::Null; n],
     };
     vec![
-        column("far_m", FieldKind::Real, get(&|m| Value::Real(m.far))),
+        column(
+            "far_m",
+            FieldKind::Real,
+            get(&|m| m.far_known().map_or(Value::Null, Value::Real)),
+        ),
         column("cov_m", FieldKind::Real, get(&|m| Value::Real(m.coverage))),
         column(
             "n_bldg",

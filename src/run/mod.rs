@@ -2,8 +2,12 @@
 //! with timings, a summary, and an all-or-nothing publish of the output directory.
 
 mod analyse;
+mod progress;
 mod publish;
 mod summary;
+
+pub use progress::{Observer, Silent, Stage};
+use progress::Timer;
 
 pub use crate::export::summary::{
     ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
@@ -18,9 +22,9 @@ use crate::crs::{self, CrsKind, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
 use crate::ingest::{self, table::JoinReport, PreparedParcels};
 use crate::model::{Building, RawLayer, Reject, SurveyField, TownBoundaries};
-use std::collections::BTreeMap;
+use crate::quality::{self, BuildingFacts, Gate, GateFacts};
+use crate::spatial::planar::extent;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// What a run is asked to do.
 #[derive(Debug, Clone)]
@@ -42,36 +46,6 @@ pub fn sample_dir() -> PathBuf {
         local.to_path_buf()
     } else {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
-    }
-}
-
-/// Wall-clock laps of the stages, for `timings_s`.
-pub(crate) struct Timer {
-    start: Instant,
-    lap: Instant,
-    laps: BTreeMap<String, f64>,
-}
-
-impl Timer {
-    fn new() -> Self {
-        let now = Instant::now();
-        Timer {
-            start: now,
-            lap: now,
-            laps: BTreeMap::new(),
-        }
-    }
-
-    pub(crate) fn lap(&mut self, name: &str) {
-        let now = Instant::now();
-        *self.laps.entry(name.into()).or_default() += (now - self.lap).as_secs_f64();
-        self.lap = now;
-    }
-
-    fn finish(mut self) -> BTreeMap<String, f64> {
-        self.laps
-            .insert("total".into(), self.start.elapsed().as_secs_f64());
-        self.laps
     }
 }
 
@@ -100,21 +74,37 @@ pub struct Model {
     pub towns: Option<TownBoundaries>,
 }
 
-/// Runs (or, with `write = false`, checks) a whole job and returns its summary.
-pub fn run(opts: &RunOptions) -> Result<Summary> {
-    let mut timer = Timer::new();
+/// Runs (or, with `write = false`, checks) a whole job and returns its summary;
+/// `observer` hears of every stage.
+pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Summary> {
+    let mut timer = Timer::new(observer);
     let (settings, sample) = resolve_settings(&opts.overrides)?;
     let criteria = criteria_of(&settings)?;
     if opts.write {
         publish::check_out_dir(&opts.out, opts.force)?;
     }
+    timer.begin(Stage::Read);
     let inputs = read_inputs(&settings)?;
-    timer.lap("read");
+    timer.count("parcels", inputs.parcels.features.len());
+    if let Some(b) = &inputs.buildings {
+        timer.count("buildings", b.features.len());
+    }
     let model = prepare(&settings, &inputs, &mut timer)?;
-    let analysis = analyse::analyse(&settings, &criteria, &inputs, &model, &mut timer);
+    // Gates that validation can judge stop the run before the work; the orphan share
+    // waits for the measure.
+    let mut facts = gate_facts(&settings, &inputs, &model);
+    pass_gates(&facts, &settings)?;
+    let measured = analyse::measure(&settings, &criteria, &inputs, &model, &mut timer);
+    if let (Some(b), Some(m)) = (facts.buildings.as_mut(), measured.as_ref()) {
+        b.orphans = Some(m.orphans.len());
+    }
+    let gates = pass_gates(&facts, &settings)?;
+    let analysis =
+        analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
     let mut summary = summary::build(
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
+    summary.quality.gates = gates;
     if opts.write {
         let results = publish::Results {
             settings: &settings,
@@ -133,6 +123,48 @@ pub fn run(opts: &RunOptions) -> Result<Summary> {
         publish::write_summary(&opts.out, &summary)?;
     }
     Ok(summary)
+}
+
+/// What the quality gates judge, from the validated model.
+fn gate_facts(settings: &Settings, inputs: &Inputs, model: &Model) -> GateFacts {
+    use geo::BoundingRect;
+    use rayon::prelude::*;
+    let extent = |rects: Vec<Option<geo::Rect<f64>>>| extent(rects.into_iter().flatten());
+    let parcels = &model.parcels;
+    GateFacts {
+        parcels_layer: inputs.parcels.source.display().to_string(),
+        parcels_in: inputs.parcels.features.len(),
+        parcels_kept: parcels.parcels.len(),
+        rejected_by_reason: parcels.rejected_by_reason(),
+        scheme: settings.scheme().name(),
+        extent: extent(
+            parcels
+                .parcels
+                .par_iter()
+                .map(|p| p.geometry.bounding_rect())
+                .collect(),
+        ),
+        buildings: model.buildings.as_ref().zip(inputs.buildings.as_ref()).map(
+            |(b, raw)| BuildingFacts {
+                layer: raw.source.display().to_string(),
+                kept: b.len(),
+                extent: extent(b.par_iter().map(|b| b.geometry.bounding_rect()).collect()),
+                orphans: None,
+            },
+        ),
+    }
+}
+
+/// Judges the gates; the first that fails stops the run.
+fn pass_gates(facts: &GateFacts, settings: &Settings) -> Result<Vec<Gate>> {
+    let gates = quality::judge(facts, &settings.quality);
+    match gates.iter().find(|g| !g.passed) {
+        Some(g) => Err(Error::QualityGate {
+            gate: g.gate.to_string(),
+            message: g.message.clone(),
+        }),
+        None => Ok(gates),
+    }
 }
 
 /// The settings, with the bundled sample district filled in when no parcels are named.
@@ -205,12 +237,13 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
 }
 
 /// Resolves the CRS of every input and validates them into the model.
-fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Model> {
+fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Result<Model> {
     let source = ingest::source_crs(&inputs.parcels, settings.s_srs.as_deref())?;
     let bbox = (source.kind == CrsKind::Geographic)
         .then(|| ingest::bbox(&inputs.parcels))
         .flatten();
     let working = crs::choose_working(&source, bbox);
+    timer.begin(Stage::Crs);
     let same_crs = |layer: &RawLayer| same_crs_as_parcels(layer, settings, &source);
     let building_source = inputs.buildings.as_ref().map(same_crs).transpose()?;
     let constraint_sources = inputs
@@ -218,8 +251,8 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
         .iter()
         .map(same_crs)
         .collect::<Result<Vec<_>>>()?;
-    timer.lap("crs");
 
+    timer.begin(Stage::Validate);
     let parcels = ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
     let (buildings, building_rejects) = match (&inputs.buildings, &building_source) {
         (Some(b), Some(s)) => {
@@ -263,7 +296,8 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer) -> Result<Mo
             ingest::towns::town_boundaries(layer, settings.towns_field.as_deref(), &src, &working)
         })
         .transpose()?;
-    timer.lap("validate");
+    timer.count("parcels_kept", parcels.parcels.len());
+    timer.count("parcels_rejected", parcels.rejects.len());
     Ok(Model {
         barriers,
         towns,

@@ -2,7 +2,7 @@
 //! directory first and is moved into place at the end, so a failed run never leaves a
 //! half-written set beside a good one.
 
-use super::{Analysis, Inputs, Model, RunOptions, Summary, Timer};
+use super::{Analysis, Inputs, Model, RunOptions, Stage, Summary, Timer};
 use crate::config::{OutputSelection, Settings};
 use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
@@ -52,7 +52,7 @@ pub(super) struct Results<'a> {
 pub(super) fn write_outputs(
     opts: &RunOptions,
     results: Results,
-    timer: &mut Timer,
+    timer: &mut Timer<'_>,
 ) -> Result<Written> {
     let (settings, inputs, model, analysis) = (
         results.settings,
@@ -70,6 +70,7 @@ pub(super) fn write_outputs(
     std::fs::create_dir_all(&stage).map_err(|e| io(&stage, e))?;
 
     let sel = &settings.output;
+    timer.begin(Stage::WriteGeojson);
     let parcels = export::parcels::parcels_layer(
         &model.parcels.parcels,
         &inputs.parcels.fields,
@@ -94,6 +95,7 @@ pub(super) fn write_outputs(
         .collect();
     let shortened = write_vector_files(&stage, &spatial, model, sel, timer)?;
 
+    timer.begin(Stage::WriteGpkg);
     let mut rejects = model.parcels.rejects.clone();
     rejects.extend(model.building_rejects.iter().cloned());
     rejects.extend(model.constraint_rejects.iter().cloned());
@@ -113,13 +115,13 @@ pub(super) fn write_outputs(
     if sel.writes(Format::Gpkg) {
         write_gpkg_and_project(&stage, &layers, model, sel)?;
     }
-    timer.lap("write_gpkg");
 
+    timer.begin(Stage::WriteReport);
     if sel.writes(Format::Stats) || sel.writes(Format::Report) {
         write_stats_and_report(&stage, results, sel)?;
     }
-    timer.lap("write_report");
 
+    timer.begin(Stage::Publish);
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
         .map_err(|e| io(&stage, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -134,7 +136,7 @@ pub(super) fn write_outputs(
     }
     std::fs::remove_dir(&stage).map_err(|e| io(&stage, e))?;
     outputs.push("summary.json".into());
-    timer.lap("publish");
+    timer.end();
     Ok(Written { outputs, shortened })
 }
 
@@ -145,7 +147,7 @@ fn write_vector_files(
     spatial: &[(OutputLayer, &OutLayer)],
     model: &Model,
     sel: &OutputSelection,
-    timer: &mut Timer,
+    timer: &mut Timer<'_>,
 ) -> Result<BTreeMap<String, String>> {
     let working = &model.working;
     if sel.writes(Format::Geojson) {
@@ -161,7 +163,7 @@ fn write_vector_files(
             export::geojson::write_geojson(&path, layer, coords)?;
         }
     }
-    timer.lap("write_geojson");
+    timer.begin(Stage::WriteShapefile);
     let mut shortened = BTreeMap::new();
     if sel.writes(Format::Shp) {
         for &(id, layer) in spatial {
@@ -187,7 +189,6 @@ fn write_vector_files(
             }
         }
     }
-    timer.lap("write_shapefile");
     Ok(shortened)
 }
 

@@ -5,9 +5,11 @@ use crate::config::Settings;
 use crate::criteria::Criteria;
 use crate::crs::CrsKind;
 use crate::export::summary::{
-    ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, ScoringReport, Summary,
+    ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, QualityReport,
+    ScoringReport, Summary,
 };
 use crate::model::{Areas, RawLayer};
+use crate::quality::{self, Warning};
 use crate::score;
 use std::collections::BTreeMap;
 
@@ -22,10 +24,7 @@ pub(super) fn build(
 ) -> Summary {
     let prepared = &model.parcels;
     let parcels = &prepared.parcels;
-    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &prepared.rejects {
-        *by_reason.entry(r.reason.clone()).or_default() += 1;
-    }
+    let by_reason = prepared.rejected_by_reason();
     let report = |l: &RawLayer| InputReport {
         path: l.source.display().to_string(),
         layer: l.layer_name.clone(),
@@ -55,7 +54,14 @@ pub(super) fn build(
     let low: Vec<usize> = (0..parcels.len())
         .filter(|&i| analysis.scores[i].low)
         .collect();
-    Summary {
+    let tally = score::tally(parcels, &analysis.scores, criteria);
+    let rules_not_evaluated = quality::rule_gaps(
+        criteria,
+        &tally,
+        &prepared.fields_missing,
+        analysis.measured.is_some(),
+    );
+    let mut summary = Summary {
         landsift_version: env!("CARGO_PKG_VERSION"),
         command: if write { "run" } else { "check" },
         config: settings
@@ -96,6 +102,11 @@ pub(super) fn build(
             split: m.split,
             unassigned_area_m2: m.unassigned_area_m2,
             floors_missing: m.per_parcel.iter().map(|p| p.floors_missing as u64).sum(),
+            parcels_far_unknown: m
+                .per_parcel
+                .iter()
+                .filter(|p| p.far_known().is_none())
+                .count(),
             doubled_tall_storeys: m.doubled,
             rules_prefer: format!("{:?}", criteria.measure.prefer).to_lowercase(),
         }),
@@ -104,14 +115,96 @@ pub(super) fn build(
             origin: criteria.origin.clone(),
             low_parcels: low.len(),
             low_area: Areas::from_m2(low.iter().map(|&i| parcels[i].area_m2).sum()),
-            tally: score::tally(parcels, &analysis.scores, criteria),
+            tally,
         },
         town_boundaries: analysis.towns.clone(),
         zones: analysis.zones.report.clone(),
         outputs: Vec::new(),
         shapefile_field_names: BTreeMap::new(),
+        quality: QualityReport {
+            gates: Vec::new(),
+            rules_not_evaluated,
+        },
+        warnings: Vec::new(),
         timings_s: BTreeMap::new(),
+    };
+    summary.warnings = warnings(&summary);
+    summary
+}
+
+/// What a reader must know of this result, in the order the console prints it.
+fn warnings(s: &Summary) -> Vec<Warning> {
+    let mut w = quality::rule_warnings(&s.quality.rules_not_evaluated);
+    let n = |x: usize| quality::group_digits(x as i64);
+    if let Some(m) = &s.measure {
+        if m.orphans > 0 {
+            w.push(Warning::new(
+                "orphan_buildings",
+                m.orphans,
+                format!(
+                    "未落宗建筑 {} 栋 — {} buildings stand in no parcel (layer orphan_buildings)",
+                    n(m.orphans),
+                    n(m.orphans)
+                ),
+            ));
+        }
+        if m.parcels_far_unknown > 0 {
+            w.push(Warning::new(
+                "far_unknown",
+                m.parcels_far_unknown,
+                format!(
+                    "测算容积率未知 {} 宗 — the measured FAR of {} parcels is unknown: a building on them has neither floors nor height; their FAR rules read the surveyed FAR where there is one, else cannot judge",
+                    n(m.parcels_far_unknown),
+                    n(m.parcels_far_unknown)
+                ),
+            ));
+        }
     }
+    if s.parcels_repaired > 0 {
+        w.push(Warning::new(
+            "geometry_repaired",
+            s.parcels_repaired,
+            format!(
+                "几何已修复 {} 宗 — {} parcel geometries were repaired (field geom_fix says how)",
+                n(s.parcels_repaired),
+                n(s.parcels_repaired)
+            ),
+        ));
+    }
+    for (field, count) in &s.values_unparsed {
+        w.push(Warning::new(
+            "values_unparsed",
+            *count,
+            format!(
+                "无法解读的数值 {} 个 — {} values of '{field}' are not numbers and count as unknown",
+                n(*count),
+                n(*count)
+            ),
+        ));
+    }
+    if let Some(b) = s.buildings_rejected.filter(|&b| b > 0) {
+        w.push(Warning::new(
+            "buildings_rejected",
+            b,
+            format!(
+                "建筑未入库 {} 栋 — {} building records were rejected (rejects.csv)",
+                n(b),
+                n(b)
+            ),
+        ));
+    }
+    if let Some(c) = s.constraints.as_ref().filter(|c| c.features_rejected > 0) {
+        w.push(Warning::new(
+            "constraint_features_rejected",
+            c.features_rejected,
+            format!(
+                "管控线要素未入库 {} 个 — {} constraint-layer features were rejected (rejects.csv)",
+                n(c.features_rejected),
+                n(c.features_rejected)
+            ),
+        ));
+    }
+    w
 }
 
 fn constraint_summary(

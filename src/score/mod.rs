@@ -38,7 +38,7 @@ impl ParcelFacts {
             .per_parcel
             .iter()
             .map(|m| ParcelFacts {
-                far_m: Some(m.far),
+                far_m: m.far_known(),
                 cov_m: Some(m.coverage),
                 n_bldg: Some(m.n_bldg as f64),
             })

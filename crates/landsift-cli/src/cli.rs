@@ -9,6 +9,7 @@ use landsift::config::Overrides;
 use landsift::constraints::ConstraintKind;
 use landsift::ingest::InvalidPolicy;
 use landsift::model::{Choice, Format, Metres, Mu, OutputLayer};
+use landsift::quality::GateKind;
 use landsift::zone::limits;
 use std::path::PathBuf;
 
@@ -20,6 +21,12 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Say nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Say every stage as it starts, and the timings.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +67,18 @@ fn max_unit_mu(text: &str) -> Result<Mu, String> {
 
 fn min_unit_mu(text: &str) -> Result<Mu, String> {
     Mu::parse(text, &limits::MIN_UNIT_MU)
+}
+
+fn gate(s: &str) -> Result<(GateKind, Option<f64>), String> {
+    let (name, limit) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=LIMIT (or NAME=off)"))?;
+    let g = GateKind::from_name(name.trim())
+        .ok_or_else(|| format!("'{name}' is not one of {}", GateKind::names()))?;
+    if limit.trim() == "off" {
+        return Ok((g, None));
+    }
+    g.range().parse(limit).map(|v| (g, Some(v)))
 }
 
 fn constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
@@ -129,6 +148,10 @@ pub struct InputArgs {
     /// Layers to write, comma-separated (default: all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = choice::<OutputLayer>())]
     pub layers: Option<Vec<OutputLayer>>,
+    /// A quality gate's limit, NAME=LIMIT or NAME=off (rejected_share 0.5, orphan_share
+    /// 0.5, extent_km2 50000 by default); repeatable.
+    #[arg(long = "gate", value_name = "NAME=LIMIT", value_parser = gate)]
+    pub gates: Vec<(GateKind, Option<f64>)>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +189,7 @@ impl InputArgs {
             towns,
             formats,
             layers,
+            gates,
         } = self;
         Overrides {
             config,
@@ -186,6 +210,7 @@ impl InputArgs {
             towns,
             formats,
             layers,
+            gates,
         }
     }
 }

@@ -1,15 +1,27 @@
-//! The `landsift` binary: parse the command line, call the library, map errors to
-//! exit codes (README "Exit codes").
+//! The `landsift` binary: parse the command line, call the library with a console
+//! observer, map errors to exit codes (README "Exit codes").
 
 mod cli;
+mod console;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use landsift::run::{run, RunOptions, Summary};
+use console::{Console, Verbosity};
+use landsift::run::{run, RunOptions};
+use std::io::Write;
 use std::process::ExitCode;
+
+/// Exit code when standard output cannot be written (the output class).
+const EXIT_OUTPUT: u8 = 8;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
+    let console = Console::new(verbosity);
     let (opts, check) = match cli.command {
         Command::Run(args) => (
             RunOptions {
@@ -30,53 +42,25 @@ fn main() -> ExitCode {
             true,
         ),
     };
-    match run(&opts) {
+    match run(&opts, &console) {
         Ok(summary) => {
-            report(&summary);
+            console.result(&summary, (!check).then_some(opts.out.as_path()));
             if check {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&summary).expect("summary serialises")
-                );
-            } else {
-                eprintln!("outputs in {}", opts.out.display());
+                // `check` prints the summary for scripts; a closed or full stdout is an
+                // output error, not a panic.
+                let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+                let mut stdout = std::io::stdout().lock();
+                if let Err(e) = writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+                    console.say(&format!("landsift: cannot write to standard output: {e}"));
+                    return ExitCode::from(EXIT_OUTPUT);
+                }
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("landsift: {}", e.report());
-            ExitCode::from(e.exit_code() as u8)
+            console.stop();
+            console.say(&format!("landsift: {}", e.report()));
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }
-}
-
-/// A few lines for people; machines read `summary.json`.
-fn report(s: &Summary) {
-    eprintln!(
-        "parcels: {} read, {} kept, {} rejected{}",
-        s.parcels_in,
-        s.parcels_out,
-        s.parcels_rejected,
-        if s.rejected_by_reason.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({})",
-                s.rejected_by_reason
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    );
-    if let (Some(i), Some(o)) = (s.buildings_in, s.buildings_out) {
-        eprintln!("buildings: {i} read, {o} kept");
-    }
-    eprintln!("encoding: {} ({:?})", s.encoding, s.encoding_source);
-    eprintln!("working CRS: {}", s.crs_choice);
-    eprintln!(
-        "parcel area: {:.2} km² = {:.1} ha = {:.0} mu",
-        s.parcel_area.km2, s.parcel_area.ha, s.parcel_area.mu
-    );
 }
