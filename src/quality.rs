@@ -152,7 +152,8 @@ pub fn judge(f: &GateFacts, opts: &QualityOptions) -> Vec<Gate> {
         limit: Some(1.0),
         passed: f.parcels_kept > 0,
         message: if f.parcels_kept > 0 {
-            format!("保留 {} 宗 — {} parcels kept", f.parcels_kept, f.parcels_kept)
+            let n = group_digits(f.parcels_kept as i64);
+            format!("保留 {n} 宗 — {n} parcels kept")
         } else {
             format!(
                 "没有一宗地通过校验 — no parcel of {} kept: all {} records were rejected ({reasons}); check the field mapping and the code scheme ({})",
