@@ -277,8 +277,9 @@ fn best_match(srs: &SpatialRef) -> Option<u32> {
 
 /// Picks the working CRS: the source itself when it is projected or local; for lon/lat
 /// input, the CGCS2000 3° Gauss–Krüger zone of the data's central meridian inside China,
-/// UTM elsewhere. `lonlat_bbox` is `[min_lon, min_lat, max_lon, max_lat]` of the data.
-pub fn choose_working(src: &SourceCrs, lonlat_bbox: Option<[f64; 4]>) -> WorkingCrs {
+/// UTM elsewhere. `lonlat_centre` is the data's centre (the median of its features'
+/// centres, so that a stray feature cannot move it).
+pub fn choose_working(src: &SourceCrs, lonlat_centre: Option<Coord<f64>>) -> WorkingCrs {
     match src.kind {
         CrsKind::Local => WorkingCrs {
             crs: src.clone(),
@@ -298,8 +299,8 @@ pub fn choose_working(src: &SourceCrs, lonlat_bbox: Option<[f64; 4]>) -> Working
             }
         }
         CrsKind::Geographic => {
-            let [x0, y0, x1, y1] = lonlat_bbox.unwrap_or([114.0, 23.0, 114.0, 23.0]);
-            let (lon, lat) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            let c = lonlat_centre.unwrap_or(Coord { x: 114.0, y: 23.0 });
+            let (lon, lat) = (c.x, c.y);
             let (epsg, name, why) = if in_china(lon, lat) {
                 let cm = (lon / 3.0).round() * 3.0;
                 let code = 4534 + ((cm - 75.0) / 3.0) as u32;
@@ -510,17 +511,29 @@ mod tests {
     #[test]
     fn working_crs_for_lonlat_is_gk_in_china_utm_elsewhere() {
         let wgs = identify(&CrsDecl::Epsg(4326), p()).unwrap();
-        let dg = choose_working(&wgs, Some([113.6, 22.9, 113.9, 23.1]));
+        let dg = choose_working(&wgs, Some(Coord { x: 113.75, y: 23.0 }));
         assert_eq!(dg.crs.epsg, Some(4547));
-        let tj = choose_working(&wgs, Some([117.0, 39.0, 117.4, 39.2]));
+        let tj = choose_working(&wgs, Some(Coord { x: 117.2, y: 39.1 }));
         assert_eq!(tj.crs.epsg, Some(4548));
-        let seoul = choose_working(&wgs, Some([127.06, 37.49, 127.11, 37.53]));
+        let seoul = choose_working(
+            &wgs,
+            Some(Coord {
+                x: 127.08500000000001,
+                y: 37.510000000000005,
+            }),
+        );
         assert_eq!(seoul.crs.epsg, Some(32652));
         let cgcs = identify(&CrsDecl::Epsg(4490), p()).unwrap();
         assert_eq!(
-            choose_working(&cgcs, Some([113.7, 22.9, 113.8, 23.0]))
-                .crs
-                .epsg,
+            choose_working(
+                &cgcs,
+                Some(Coord {
+                    x: 113.75,
+                    y: 22.95
+                })
+            )
+            .crs
+            .epsg,
             Some(4547)
         );
     }

@@ -18,6 +18,8 @@ pub struct InputReport {
     pub path: String,
     pub layer: String,
     pub features: usize,
+    /// Records the source flags as deleted (DBF `*`), left out.
+    pub deleted: usize,
     pub encoding: EncodingReport,
     pub crs: String,
 }

@@ -40,7 +40,13 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             (Some("EPSG"), Ok(code)) if code > 0 => CrsDecl::Epsg(code as u32),
             _ => CrsDecl::Definition(srs.to_wkt().unwrap_or_default()),
         });
-    let mut features = Vec::with_capacity(lyr.feature_count() as usize);
+    let declared = lyr.feature_count();
+    let mut features = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 24));
+    // GDAL reports a read error (a corrupt page, a truncated file) by ending the
+    // iteration and setting its thread's last error: check both, so a partial read is
+    // an error and never a smaller layer.
+    // SAFETY: resets this thread's GDAL error state; no pointers involved.
+    unsafe { gdal_sys::CPLErrorReset() };
     for (index, feature) in lyr.features().enumerate() {
         let values = (0..fields.len())
             .map(|i| match feature.field(i) {
@@ -62,6 +68,24 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             values,
         });
     }
+    if let Some(message) = last_gdal_error() {
+        return Err(Error::input(
+            path,
+            format!(
+                "layer '{layer_name}': reading stopped after record {} of {declared}: {message}",
+                features.len()
+            ),
+        ));
+    }
+    if u64::try_from(features.len()).ok() != Some(declared) {
+        return Err(Error::input(
+            path,
+            format!(
+                "layer '{layer_name}' declares {declared} features but {} could be read: the file is damaged or still being written",
+                features.len()
+            ),
+        ));
+    }
     Ok(RawLayer {
         source: path.to_path_buf(),
         layer_name,
@@ -72,7 +96,26 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             name: "UTF-8".into(),
             source: EncodingSource::Format,
         },
+        deleted: 0,
     })
+}
+
+/// The message of this thread's last GDAL error of class failure or worse, if any.
+fn last_gdal_error() -> Option<String> {
+    // SAFETY: reads this thread's GDAL error state; the message is copied before any
+    // other GDAL call can change it.
+    unsafe {
+        let class = gdal_sys::CPLGetLastErrorType();
+        if class < gdal_sys::CPLErr::CE_Failure {
+            return None;
+        }
+        let msg = gdal_sys::CPLGetLastErrorMsg();
+        Some(if msg.is_null() {
+            "unknown GDAL error".to_string()
+        } else {
+            std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
+        })
+    }
 }
 
 fn layer_names(ds: &Dataset) -> Vec<String> {
@@ -111,6 +154,21 @@ fn kind_of(t: OGRFieldType::Type) -> FieldKind {
     }
 }
 
+fn list<T: std::fmt::Display>(v: &[T]) -> Value {
+    Value::Text(
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// Silences GDAL's own printing of errors to stderr: landsift reports every read error
+/// itself (naming file, layer and record), and the last error stays readable.
+pub fn quiet() {
+    gdal::config::set_error_handler(|_, _, _| {});
+}
+
 fn to_value(v: FieldValue) -> Value {
     match v {
         FieldValue::IntegerValue(i) => Value::Int(i as i64),
@@ -118,8 +176,14 @@ fn to_value(v: FieldValue) -> Value {
         FieldValue::RealValue(r) => Value::Real(r),
         FieldValue::StringValue(s) if s.is_empty() => Value::Null,
         FieldValue::StringValue(s) => Value::Text(s),
+        // chrono's Debug forms are ISO 8601 (`2024-01-31`, `2024-01-31T08:00:00+08:00`).
         FieldValue::DateValue(d) => Value::Text(format!("{d:?}")),
         FieldValue::DateTimeValue(d) => Value::Text(format!("{d:?}")),
-        other => Value::Text(format!("{other:?}")),
+        // Lists (GeoJSON arrays) are kept as text, comma-separated: an engine field that
+        // expects a number counts them as unparsed.
+        FieldValue::IntegerListValue(v) => list(&v),
+        FieldValue::Integer64ListValue(v) => list(&v),
+        FieldValue::RealListValue(v) => list(&v),
+        FieldValue::StringListValue(v) => list(&v),
     }
 }

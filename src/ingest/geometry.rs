@@ -78,8 +78,8 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
             )
         }
     };
-    if mp.0.is_empty() {
-        return invalid("empty_geometry", "the multipolygon has no parts");
+    if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
+        return invalid("empty_geometry", "the polygon has no coordinates");
     }
     if let Some(c) =
         mp.0.iter()
@@ -93,19 +93,35 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
         );
     }
     // Validity first: it is the common case, and counting collapsed rings allocates.
-    // (A valid polygon has no ring of fewer than three distinct points.)
-    if mp.is_valid() {
-        return Checked::Valid {
+    // A ring of fewer than four coordinates (an empty one among them) has fewer than
+    // three distinct points, though `geo` calls an empty polygon valid.
+    let short_ring = rings_of(&mp).any(|r| r.0.len() < 4);
+    let verdict = if !short_ring && mp.is_valid() {
+        Checked::Valid {
             geometry: mp,
             repaired: String::new(),
-        };
+        }
+    } else {
+        let collapsed = count_collapsed(&mp);
+        let problem = describe(&mp);
+        if policy != InvalidPolicy::Repair {
+            return invalid("invalid_geometry", problem);
+        }
+        repair(mp, collapsed, &problem)
+    };
+    // A polygon of no area has no land to judge.
+    match verdict {
+        Checked::Valid { ref geometry, .. } if geometry.unsigned_area() <= 0.0 => invalid(
+            "zero_area",
+            "the polygon encloses no area (all its points on one line)",
+        ),
+        other => other,
     }
-    let collapsed = count_collapsed(&mp);
-    let problem = describe(&mp);
-    if policy != InvalidPolicy::Repair {
-        return invalid("invalid_geometry", problem);
-    }
-    repair(mp, collapsed, &problem)
+}
+
+fn rings_of(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &geo::LineString<f64>> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 
 fn repair(mp: MultiPolygon<f64>, collapsed: usize, problem: &str) -> Checked {

@@ -5,6 +5,7 @@
 pub mod dbf;
 pub mod gdal;
 pub mod geometry;
+pub mod location;
 pub mod shapefile;
 pub mod table;
 pub mod towns;
@@ -63,6 +64,18 @@ pub fn source_crs(raw: &RawLayer, s_srs: Option<&str>) -> Result<SourceCrs> {
         }
     }
     crs::identify(&decl, &raw.source)
+}
+
+/// The centre of a raw layer's features (the median of their envelope centres; see
+/// [`location`]), `None` when it has none.
+pub fn centre(raw: &RawLayer) -> Option<geo::Coord<f64>> {
+    use geo::BoundingRect;
+    let envelopes: Vec<Option<geo::Rect<f64>>> = raw
+        .features
+        .iter()
+        .map(|f| f.geometry.as_ref()?.bounding_rect())
+        .collect();
+    location::median_centre(&envelopes)
 }
 
 /// `[min_x, min_y, max_x, max_y]` of a raw layer's coordinates, `None` when it has none.
@@ -151,7 +164,8 @@ pub fn prepare_parcels(
         map.push(idx);
     }
     let id_field = map[SurveyField::ParcelId.index()];
-    let checked = check_features(raw, source, working, mapping.invalid, id_field)?;
+    let mut checked = check_features(raw, source, working, mapping.invalid, id_field)?;
+    reject_outliers(&mut checked);
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
@@ -375,6 +389,7 @@ fn check_features(
         // Fail early, with the CRS in the message, if PROJ cannot build the transform.
         Reprojector::new(source, &working.crs)?;
     }
+    let area = location::area_of_use(source);
     let checked: Vec<Checked> = raw
         .features
         .par_iter()
@@ -385,6 +400,21 @@ fn check_features(
                     .flatten()
             },
             |proj, f: &RawFeature| {
+                use geo::BoundingRect;
+                if let (Some(a), Some(r)) = (&area, f.geometry.as_ref().and_then(|g| g.bounding_rect())) {
+                    if location::outside(a, &r) {
+                        return Checked::Invalid {
+                            reason: "outside_crs_area",
+                            detail: format!(
+                                "its centre ({:.1}, {:.1}) lies outside the area of use of {} (widened by {}°): coordinates that CRS cannot mean",
+                                r.center().x,
+                                r.center().y,
+                                source.label(),
+                                location::AREA_MARGIN_DEG
+                            ),
+                        };
+                    }
+                }
                 let transformed;
                 let geom = match (proj.as_ref(), f.geometry.as_ref()) {
                     (Some(p), Some(g)) => match p.geometry(g) {
@@ -423,6 +453,41 @@ fn check_features(
         }
     }
     Ok(checked)
+}
+
+/// Turns features far outside the rest of the layer into rejects (see [`location`]).
+fn reject_outliers(checked: &mut [Checked]) {
+    use geo::BoundingRect;
+    let envelopes: Vec<Option<geo::Rect<f64>>> = checked
+        .par_iter()
+        .map(|c| match c {
+            Checked::Valid { geometry, .. } => geometry.bounding_rect(),
+            Checked::Invalid { .. } => None,
+        })
+        .collect();
+    let (flags, limit) = location::outliers(&envelopes);
+    let Some(centre) = location::median_centre(&envelopes) else {
+        return;
+    };
+    for ((c, outlier), r) in checked.iter_mut().zip(flags).zip(&envelopes) {
+        if let (true, Some(r)) = (outlier, r) {
+            *c = Checked::Invalid {
+                reason: "outlier_location",
+                detail: format!(
+                    "it reaches {:.0} km from the layer's centre ({:.1}, {:.1}), beyond the {:.0} km that ten times the reach of 90 % of the layer allows: a stray feature or coordinate",
+                    (r.max().x - centre.x)
+                        .abs()
+                        .max((r.min().x - centre.x).abs())
+                        .max((r.max().y - centre.y).abs())
+                        .max((r.min().y - centre.y).abs())
+                        / 1000.0,
+                    centre.x,
+                    centre.y,
+                    limit / 1000.0
+                ),
+            };
+        }
+    }
 }
 
 /// Normalises one survey value: text trimmed, numbers parsed; empty, 0 and unreadable

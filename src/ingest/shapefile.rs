@@ -126,6 +126,7 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
             features,
             crs,
             encoding,
+            deleted,
         },
         deleted,
     })

@@ -276,6 +276,7 @@ mod tests {
                 name: "UTF-8".into(),
                 source: EncodingSource::Format,
             },
+            deleted: 0,
         }
     }
 

@@ -157,6 +157,8 @@ pub struct RawLayer {
     /// What the source declares, `None` when it declares nothing.
     pub crs: Option<CrsDecl>,
     pub encoding: EncodingReport,
+    /// Records the source flags as deleted (DBF `*`), which are not in `features`.
+    pub deleted: usize,
 }
 
 impl RawLayer {

@@ -25,7 +25,8 @@ pub fn civil_from_days(z: i64) -> (u32, u8, u8) {
 
 /// Seconds since the Unix epoch (0 for a clock set before it).
 pub fn unix_seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Today's date (UTC) as year, month, day.

@@ -6,8 +6,8 @@ mod progress;
 mod publish;
 mod summary;
 
-pub use progress::{Observer, Silent, Stage};
 use progress::Timer;
+pub use progress::{Observer, Silent, Stage};
 
 pub use crate::export::summary::{
     ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
@@ -99,8 +99,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Summary> {
         b.orphans = Some(m.orphans.len());
     }
     let gates = pass_gates(&facts, &settings)?;
-    let analysis =
-        analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
+    let analysis = analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
     let mut summary = summary::build(
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
@@ -144,14 +143,16 @@ fn gate_facts(settings: &Settings, inputs: &Inputs, model: &Model) -> GateFacts 
                 .map(|p| p.geometry.bounding_rect())
                 .collect(),
         ),
-        buildings: model.buildings.as_ref().zip(inputs.buildings.as_ref()).map(
-            |(b, raw)| BuildingFacts {
+        buildings: model
+            .buildings
+            .as_ref()
+            .zip(inputs.buildings.as_ref())
+            .map(|(b, raw)| BuildingFacts {
                 layer: raw.source.display().to_string(),
                 kept: b.len(),
                 extent: extent(b.par_iter().map(|b| b.geometry.bounding_rect()).collect()),
                 orphans: None,
-            },
-        ),
+            }),
     }
 }
 
@@ -239,10 +240,10 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
 /// Resolves the CRS of every input and validates them into the model.
 fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Result<Model> {
     let source = ingest::source_crs(&inputs.parcels, settings.s_srs.as_deref())?;
-    let bbox = (source.kind == CrsKind::Geographic)
-        .then(|| ingest::bbox(&inputs.parcels))
+    let centre = (source.kind == CrsKind::Geographic)
+        .then(|| ingest::centre(&inputs.parcels))
         .flatten();
-    let working = crs::choose_working(&source, bbox);
+    let working = crs::choose_working(&source, centre);
     timer.begin(Stage::Crs);
     let same_crs = |layer: &RawLayer| same_crs_as_parcels(layer, settings, &source);
     let building_source = inputs.buildings.as_ref().map(same_crs).transpose()?;

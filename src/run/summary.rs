@@ -5,8 +5,8 @@ use crate::config::Settings;
 use crate::criteria::Criteria;
 use crate::crs::CrsKind;
 use crate::export::summary::{
-    ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, QualityReport,
-    ScoringReport, Summary,
+    ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, QualityReport, ScoringReport,
+    Summary,
 };
 use crate::model::{Areas, RawLayer};
 use crate::quality::{self, Warning};
@@ -29,6 +29,7 @@ pub(super) fn build(
         path: l.source.display().to_string(),
         layer: l.layer_name.clone(),
         features: l.features.len(),
+        deleted: l.deleted,
         encoding: l.encoding.clone(),
         crs: model.source.label(),
     };
@@ -156,6 +157,19 @@ fn warnings(s: &Summary) -> Vec<Warning> {
                     "测算容积率未知 {} 宗 — the measured FAR of {} parcels is unknown: a building on them has neither floors nor height; their FAR rules read the surveyed FAR where there is one, else cannot judge",
                     n(m.parcels_far_unknown),
                     n(m.parcels_far_unknown)
+                ),
+            ));
+        }
+    }
+    for (name, input) in &s.inputs {
+        if input.deleted > 0 {
+            w.push(Warning::new(
+                "records_deleted",
+                input.deleted,
+                format!(
+                    "已删除记录 {} 条 — {} records of the {name} layer are flagged deleted in its DBF and were not read",
+                    n(input.deleted),
+                    n(input.deleted)
                 ),
             ));
         }

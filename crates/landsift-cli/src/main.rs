@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         (false, false) => Verbosity::Normal,
     };
     let console = Console::new(verbosity);
+    landsift::ingest::gdal::quiet();
     let (opts, check) = match cli.command {
         Command::Run(args) => (
             RunOptions {

@@ -1758,6 +1758,7 @@ pub fn raw_layer(layer: &OutLayer<'_>) -> landsift::model::RawLayer {
             name: "UTF-8".into(),
             source: EncodingSource::Format,
         },
+        deleted: 0,
     }
 }
 
