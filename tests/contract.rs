@@ -168,7 +168,31 @@ fn every_record_is_kept_or_rejected_with_its_reason() {
     let dir = tmp();
     let p = dirty_layer(dir.path());
     let out = dir.path().join("out");
-    let s = run_ok(&["--parcels", p.to_str().unwrap()], &out);
+    // Five of eight records rejected: past the default gate (50 %), so the run fails,
+    // and publishes nothing, unless the gate is lifted.
+    let o = landsift(&[
+        "run",
+        "--parcels",
+        p.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("rejected_share") && o.stderr.contains("5 of 8"),
+        "{}",
+        o.stderr
+    );
+    assert!(!out.exists(), "a failed gate publishes nothing");
+    let s = run_ok(
+        &[
+            "--parcels",
+            p.to_str().unwrap(),
+            "--gate",
+            "rejected_share=off",
+        ],
+        &out,
+    );
     assert_eq!(s["parcels_in"], 8);
     assert_eq!(s["parcels_out"], 3, "P1, P2, P8 (0701 restored from 701)");
     let by = &s["rejected_by_reason"];
@@ -348,7 +372,16 @@ fn exit_codes_name_the_failure_class() {
     let o = landsift(&["run", "--parcels", p, "--out", out_s]);
     assert_eq!(o.code, 8, "{}", o.stderr);
     assert!(!out.join("parcels.geojson").exists());
-    let o = landsift(&["run", "--parcels", p, "--out", out_s, "--force"]);
+    let o = landsift(&[
+        "run",
+        "--parcels",
+        p,
+        "--out",
+        out_s,
+        "--force",
+        "--gate",
+        "rejected_share=0.7",
+    ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         out.join("keep.txt").exists(),

@@ -105,15 +105,18 @@ fn gb18030_shapefile_without_cpg_is_detected_and_overridable() {
     );
     let shp = shared("geotools-chinese-poly/chinese_poly.shp");
     let out = dir.path().join("out");
-    let s = run_ok(
-        &[
-            "--config",
-            config.to_str().unwrap(),
-            "--parcels",
-            shp.to_str().unwrap(),
-        ],
-        &out,
-    );
+    // The "parcel" is Heilongjiang province: past the extent gate of a district (exit 9)
+    // unless lifted.
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--parcels",
+        shp.to_str().unwrap(),
+    ];
+    let o = landsift(&[&["check"][..], &args].concat());
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    assert!(o.stderr.contains("extent_km2"), "{}", o.stderr);
+    let s = run_ok(&[&args[..], &["--gate", "extent_km2=off"]].concat(), &out);
     assert_eq!(s["parcels_in"], 1);
     assert_eq!(s["parcels_out"], 1);
     assert_eq!(s["encoding_source"], "gb18030_fallback");
@@ -153,6 +156,8 @@ fn gb18030_shapefile_without_cpg_is_detected_and_overridable() {
         shp.to_str().unwrap(),
         "--encoding",
         "GB18030",
+        "--gate",
+        "extent_km2=off",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();

@@ -50,7 +50,10 @@ fn write_layer(
         },
         options: Some(&[&format!("GEOMETRY_NAME={GEOMETRY_COLUMN}")]),
     })?;
-    for f in &layer.fields {
+    // A table holds at most GPKG_MAX_FIELDS attributes: the ones beyond (source
+    // attributes, which come last) are left out, and the run says so.
+    let n = layer.fields.len().min(super::GPKG_MAX_FIELDS);
+    for f in &layer.fields[..n] {
         let ty = match f.kind {
             FieldKind::Int => OGRFieldType::OFTInteger64,
             FieldKind::Real => OGRFieldType::OFTReal,
@@ -63,7 +66,7 @@ fn write_layer(
         if let Some(mp) = row.geometry {
             feature.set_geometry(mp.to_gdal()?)?;
         }
-        for (i, v) in row.values.iter().enumerate() {
+        for (i, v) in row.values.iter().take(n).enumerate() {
             match v {
                 Value::Null => feature.set_field_null(i)?,
                 Value::Int(x) => feature.set_field_integer64(i, *x)?,

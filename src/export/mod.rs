@@ -14,6 +14,15 @@ pub mod style;
 pub mod summary;
 pub mod zones;
 
+/// Fields a DBF holds: 255, as dBase IV and every desktop GIS since (its record must
+/// also fit in 65,535 bytes). Source attributes beyond are left out of a Shapefile and
+/// listed in its `.fields.csv`; the GeoPackage and GeoJSON keep them.
+pub const DBF_MAX_FIELDS: usize = 255;
+
+/// Attribute columns a GeoPackage table holds: SQLite's 2,000 columns, less the feature
+/// id and the geometry.
+pub const GPKG_MAX_FIELDS: usize = 1998;
+
 /// Writes a CSV file through `csv::Writer` (RFC 4180 quoting where needed, `\n` line
 /// ends), with a UTF-8 byte-order mark first when `bom` (Excel then reads Chinese right).
 /// `rows` receives the writer; the file is written whole or not at all.

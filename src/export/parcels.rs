@@ -22,42 +22,58 @@ pub struct Column {
     pub values: Vec<Value>,
 }
 
-/// Builds the parcels layer: engine fields, area, the pipeline's columns, then the
-/// source attributes. A source attribute that feeds the engine field of the same name
-/// is replaced by its normalised value; any other source attribute whose name clashes
-/// with an engine field or a column (`score`, `low`, `AREA_M2`…) is kept as `src_<name>`:
-/// no source attribute is dropped.
+/// The parcels layer's fields: engine fields, area, the pipeline's columns, then the
+/// source attributes, with the position in the source of each one kept. A source
+/// attribute that feeds the engine field of the same name is replaced by its normalised
+/// value; any other whose name clashes — case-insensitively, as GeoPackage (SQLite) and
+/// DBF names do — with an engine field, a column or an earlier attribute (`score`, `low`,
+/// `AREA_M2`, `Name` beside `NAME`…) is kept as `src_<name>` (numbered on a further
+/// clash): no source attribute is dropped.
+pub fn parcels_fields(
+    source_fields: &[FieldDef],
+    mapping: &FieldMap,
+    columns: &[FieldDef],
+) -> (Vec<FieldDef>, Vec<usize>) {
+    let mut fields: Vec<FieldDef> = SurveyField::ALL
+        .iter()
+        .map(|f| FieldDef::new(f.name(), f.kind()))
+        .chain(COMPUTED.iter().map(|(n, k)| FieldDef::new(*n, *k)))
+        .chain(columns.iter().cloned())
+        .collect();
+    let mut taken: std::collections::HashSet<String> =
+        fields.iter().map(|f| f.name.to_lowercase()).collect();
+    let mut passthrough = Vec::new();
+    for (i, f) in source_fields.iter().enumerate() {
+        let feeds_its_namesake =
+            SurveyField::from_name(&f.name).is_some_and(|e| mapping.source(e) == f.name);
+        if feeds_its_namesake {
+            continue;
+        }
+        let mut name = f.name.clone();
+        if taken.contains(&name.to_lowercase()) {
+            name = format!("src_{}", f.name);
+            let mut k = 2;
+            while taken.contains(&name.to_lowercase()) {
+                name = format!("src_{}_{k}", f.name);
+                k += 1;
+            }
+        }
+        taken.insert(name.to_lowercase());
+        fields.push(FieldDef::new(name, f.kind));
+        passthrough.push(i);
+    }
+    (fields, passthrough)
+}
+
+/// Builds the parcels layer ([`parcels_fields`] says which fields).
 pub fn parcels_layer<'a>(
     parcels: &'a [Parcel],
     source_fields: &[FieldDef],
     mapping: &FieldMap,
     columns: &[Column],
 ) -> OutLayer<'a> {
-    let mut fields: Vec<FieldDef> = SurveyField::ALL
-        .iter()
-        .map(|f| FieldDef::new(f.name(), f.kind()))
-        .chain(COMPUTED.iter().map(|(n, k)| FieldDef::new(*n, *k)))
-        .chain(columns.iter().map(|c| c.def.clone()))
-        .collect();
-    let engine_names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    let mut passthrough = Vec::new();
-    for (i, f) in source_fields.iter().enumerate() {
-        // GeoPackage (SQLite) and DBF field names are case-insensitive: `CLASS` clashes
-        // with `class`.
-        let clashes = engine_names.iter().any(|n| n.eq_ignore_ascii_case(&f.name));
-        let feeds_its_namesake =
-            SurveyField::from_name(&f.name).is_some_and(|e| mapping.source(e) == f.name);
-        if feeds_its_namesake {
-            continue;
-        }
-        let name = if clashes {
-            format!("src_{}", f.name)
-        } else {
-            f.name.clone()
-        };
-        fields.push(FieldDef::new(name, f.kind));
-        passthrough.push(i);
-    }
+    let defs: Vec<FieldDef> = columns.iter().map(|c| c.def.clone()).collect();
+    let (fields, passthrough) = parcels_fields(source_fields, mapping, &defs);
     let rows = parcels
         .iter()
         .enumerate()

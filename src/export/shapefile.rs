@@ -89,13 +89,20 @@ pub fn write_shapefile(
 
     remove_stale_sidecars(shp_path, stem, prj_wkt.is_some())?;
     write_shp_shx(shp_path, layer)?;
-    write_dbf(&dbf_path, layer, &short, encoding)?;
+    let in_dbf = write_dbf(&dbf_path, layer, &short, encoding)?;
     write_file(&shp_path.with_extension("cpg"), encoding.name().as_bytes())?;
     if let Some(wkt) = prj_wkt {
         write_file(&shp_path.with_extension("prj"), wkt.as_bytes())?;
     }
 
-    let pairs: Vec<(String, String)> = names.iter().map(|n| n.to_string()).zip(short).collect();
+    // Fields left out of the DBF keep their row here, with no short name.
+    let pairs: Vec<(String, String)> = names
+        .iter()
+        .map(|n| n.to_string())
+        .zip(short)
+        .enumerate()
+        .map(|(i, (long, short))| (long, if i < in_dbf { short } else { String::new() }))
+        .collect();
     super::write_csv(&fields_csv_path(shp_path, stem), false, |w| {
         w.write_record(["long", "short"])?;
         for (long, short) in &pairs {
@@ -415,7 +422,7 @@ fn write_dbf(
     layer: &OutLayer,
     short: &[String],
     encoding: &'static Encoding,
-) -> Result<()> {
+) -> Result<usize> {
     let err = |m: String| Error::output(dbf_path, m);
     let value_err = |i: usize, f: &FieldDef, m: String| {
         Error::output(dbf_path, format!("field '{}' of row {i}: {m}", f.name))
@@ -463,14 +470,18 @@ fn write_dbf(
         }
     }
 
-    let n_fields = layer.fields.len();
+    // A DBF holds at most 255 fields and 65,535 bytes a record: the fields that do not
+    // fit (source attributes, which come last) are left out, and the caller says so.
+    let mut n_fields = columns.len().min(super::DBF_MAX_FIELDS);
+    while n_fields > 0
+        && 1 + columns[..n_fields].iter().map(|c| c.width).sum::<usize>() > u16::MAX as usize
+    {
+        n_fields -= 1;
+    }
+    columns.truncate(n_fields);
+    let fields = &layer.fields[..n_fields];
     let header_len = 32 + 32 * n_fields + 1;
     let record_len = 1 + columns.iter().map(|c| c.width).sum::<usize>();
-    if header_len > u16::MAX as usize || record_len > u16::MAX as usize {
-        return Err(err(format!(
-            "{n_fields} fields ({record_len} bytes a record) do not fit in a DBF"
-        )));
-    }
     let record_count = u32::try_from(layer.rows.len())
         .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.rows.len())))?;
 
@@ -508,7 +519,7 @@ fn write_dbf(
     for (i, row) in layer.rows.iter().enumerate() {
         record.clear();
         record.push(b' ');
-        for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&columns) {
+        for ((v, f), col) in row.values.iter().zip(fields).zip(&columns) {
             let start = record.len();
             let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
             if let Some(text) = text {
@@ -530,7 +541,8 @@ fn write_dbf(
         out.write_all(&record).map_err(io)?;
     }
     out.write_all(&[0x1A]).map_err(io)?;
-    out.flush().map_err(io)
+    out.flush().map_err(io)?;
+    Ok(n_fields)
 }
 
 #[cfg(test)]

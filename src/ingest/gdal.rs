@@ -97,6 +97,7 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             source: EncodingSource::Format,
         },
         deleted: 0,
+        nul_stripped: 0,
     })
 }
 

@@ -32,7 +32,7 @@ pub const AREA_MARGIN_DEG: f64 = 2.0;
 /// let r = |x: f64, y: f64| Some(Rect::new(coord! { x: x, y: y }, coord! { x: x + 1.0, y: y + 1.0 }));
 /// // One stray feature at (0, 0) does not move the centre of three at ~(100, 200).
 /// let c = median_centre(&[r(100.0, 200.0), r(0.0, 0.0), r(101.0, 201.0), r(102.0, 202.0)]);
-/// assert_eq!(c, Some(coord! { x: 101.5, y: 201.5 }));
+/// assert_eq!(c, Some(coord! { x: 100.5, y: 200.5 }));
 /// ```
 pub fn median_centre(envelopes: &[Option<Rect<f64>>]) -> Option<Coord<f64>> {
     let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = envelopes
@@ -92,7 +92,13 @@ pub fn outliers(envelopes: &[Option<Rect<f64>>]) -> (Vec<bool>, f64) {
     };
     let flags = envelopes
         .iter()
-        .map(|r| r.as_ref().is_some_and(|r| !(reach(r, c) <= limit)))
+        // A NaN reach (a non-finite coordinate) is an outlier too.
+        .map(|r| {
+            r.as_ref().is_some_and(|r| {
+                use std::cmp::Ordering::{Equal, Less};
+                !matches!(reach(r, c).partial_cmp(&limit), Some(Less | Equal))
+            })
+        })
         .collect();
     (flags, limit)
 }

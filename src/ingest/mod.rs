@@ -35,11 +35,38 @@ pub fn read_layer(path: &Path, layer: Option<&str>, encoding: Option<&str>) -> R
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if ext == "shp" {
-        shapefile::read_shapefile(path, encoding)
+    let mut raw = if ext == "shp" {
+        shapefile::read_shapefile(path, encoding)?
     } else {
-        gdal::read_gdal(path, layer)
+        gdal::read_gdal(path, layer)?
+    };
+    strip_nul(&mut raw);
+    Ok(raw)
+}
+
+/// Removes NUL characters from text values and field names (a DBF pads with them, a
+/// GeoJSON string may hold `\u0000`; GeoPackage and DBF text end at them), counting the
+/// values changed.
+fn strip_nul(raw: &mut RawLayer) {
+    let clean = |s: &mut String| {
+        let had = s.contains('\0');
+        if had {
+            s.retain(|c| c != '\0');
+        }
+        had
+    };
+    let mut n = 0;
+    for f in &mut raw.fields {
+        n += usize::from(clean(&mut f.name));
     }
+    for feature in &mut raw.features {
+        for v in &mut feature.values {
+            if let Value::Text(s) = v {
+                n += usize::from(clean(s));
+            }
+        }
+    }
+    raw.nul_stripped = n;
 }
 
 /// The source CRS of a layer: `--s-srs` when given (it wins, as `ogr2ogr -s_srs`),
@@ -166,6 +193,7 @@ pub fn prepare_parcels(
     let id_field = map[SurveyField::ParcelId.index()];
     let mut checked = check_features(raw, source, working, mapping.invalid, id_field)?;
     reject_outliers(&mut checked);
+    reject_unprojectable(&mut checked, working);
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
@@ -484,6 +512,57 @@ fn reject_outliers(checked: &mut [Checked]) {
                     centre.x,
                     centre.y,
                     limit / 1000.0
+                ),
+            };
+        }
+    }
+}
+
+/// Turns parcels that cannot be expressed in lon/lat (EPSG:4326, as the GeoJSON output
+/// needs) into rejects, so that no writer meets them at the end of a run. The corners of
+/// the layer's extent decide for all when they project (the usual case); else each
+/// parcel's envelope is tried.
+fn reject_unprojectable(checked: &mut [Checked], working: &WorkingCrs) {
+    use geo::BoundingRect;
+    if working.crs.kind == crs::CrsKind::Local {
+        return;
+    }
+    let Ok(to) = Reprojector::from_definitions(&working.crs.definition, "EPSG:4326") else {
+        return; // the writer reports a CRS PROJ cannot invert, once
+    };
+    let corners_project = |r: &geo::Rect<f64>| {
+        let (lo, hi) = (r.min(), r.max());
+        [
+            lo,
+            hi,
+            geo::Coord { x: lo.x, y: hi.y },
+            geo::Coord { x: hi.x, y: lo.y },
+            r.center(),
+        ]
+        .into_iter()
+        .all(|c| {
+            to.coord(c)
+                .is_ok_and(|p| p.x.is_finite() && p.y.is_finite())
+        })
+    };
+    let envelope = |c: &Checked| match c {
+        Checked::Valid { geometry, .. } => geometry.bounding_rect(),
+        Checked::Invalid { .. } => None,
+    };
+    let all = extent(checked.iter().filter_map(envelope));
+    if all.is_none_or(|r| corners_project(&r)) {
+        return;
+    }
+    for c in checked.iter_mut() {
+        if let Some(r) = envelope(c).filter(|r| !corners_project(r)) {
+            *c = Checked::Invalid {
+                reason: "reprojection_failed",
+                detail: format!(
+                    "its envelope ({:.1}, {:.1})–({:.1}, {:.1}) cannot be expressed in lon/lat (EPSG:4326) for the GeoJSON output",
+                    r.min().x,
+                    r.min().y,
+                    r.max().x,
+                    r.max().y
                 ),
             };
         }

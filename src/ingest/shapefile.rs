@@ -127,6 +127,7 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
             crs,
             encoding,
             deleted,
+            nul_stripped: 0,
         },
         deleted,
     })

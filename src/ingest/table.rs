@@ -44,7 +44,7 @@ pub fn read_csv(path: &Path) -> Result<Table> {
         .headers()
         .map_err(|e| Error::input(path, "bad CSV header").because(e))?
         .iter()
-        .map(|h| h.trim().to_string())
+        .map(|h| h.trim().replace('\0', ""))
         .collect();
     if columns.is_empty() || columns.iter().all(|c| c.is_empty()) {
         return Err(Error::input(path, "the CSV has no header"));
@@ -52,7 +52,8 @@ pub fn read_csv(path: &Path) -> Result<Table> {
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| Error::input(path, format!("CSV row {}: {e}", i + 1)))?;
-        rows.push(rec.iter().map(|c| c.trim().to_string()).collect());
+        // NUL characters cannot reach any output (GeoPackage and DBF text end there).
+        rows.push(rec.iter().map(|c| c.trim().replace('\0', "")).collect());
     }
     Ok(Table {
         path: path.to_path_buf(),
@@ -148,7 +149,8 @@ pub fn join(
     let kinds: Vec<FieldKind> = (0..table.columns.len())
         .map(|c| column_kind(table, c, &mut report))
         .collect();
-    // Where each table column lands in the layer.
+    // Where each table column lands in the layer, and the type its cells take there:
+    // a column replacing a layer field takes that field's type.
     let mut targets = Vec::new();
     for (c, name) in table.columns.iter().enumerate() {
         if c == key_col {
@@ -157,6 +159,9 @@ pub fn join(
         let idx = match layer.field_index(name) {
             Some(i) => {
                 report.replaced_fields.push(name.clone());
+                if layer.fields[i].kind != kinds[c] {
+                    report_cells(table, c, layer.fields[i].kind, &mut report);
+                }
                 i
             }
             None => {
@@ -167,7 +172,7 @@ pub fn join(
                 layer.fields.len() - 1
             }
         };
-        targets.push((c, idx));
+        targets.push((c, idx, layer.fields[idx].kind));
     }
     let mut used = vec![false; table.rows.len()];
     for f in &mut layer.features {
@@ -178,10 +183,12 @@ pub fn join(
         };
         used[r] = true;
         report.matched += 1;
-        for &(c, idx) in &targets {
+        for &(c, idx, kind) in &targets {
             let cell = &table.rows[r][c];
             if !cell.is_empty() {
-                f.values[idx] = cell_value(cell, kinds[c]);
+                // A cell that is not a number in a numeric column is unknown (reported
+                // in `type_errors`), never text in a number field.
+                f.values[idx] = cell_value(cell, kind).unwrap_or(Value::Null);
             }
         }
     }
@@ -206,16 +213,14 @@ fn column_kind(table: &Table, c: usize, report: &mut JoinReport) -> FieldKind {
         .map(|(i, r)| (i + 1, r[c].as_str()))
         .filter(|(_, s)| !s.is_empty())
         .collect();
-    let numeric = cells
-        .iter()
-        .filter(|(_, s)| s.parse::<f64>().is_ok())
-        .count();
+    let is_number = |s: &str| s.parse::<f64>().is_ok_and(f64::is_finite);
+    let numeric = cells.iter().filter(|(_, s)| is_number(s)).count();
     if cells.is_empty() || numeric * 10 < cells.len() * 9 {
         return FieldKind::Text;
     }
     let bad: Vec<TypeError> = cells
         .iter()
-        .filter(|(_, s)| s.parse::<f64>().is_err())
+        .filter(|(_, s)| !is_number(s))
         .map(|(row, s)| TypeError {
             row: *row,
             value: s.to_string(),
@@ -235,17 +240,38 @@ fn column_kind(table: &Table, c: usize, report: &mut JoinReport) -> FieldKind {
     }
 }
 
-fn cell_value(cell: &str, kind: FieldKind) -> Value {
+/// A cell as a value of `kind`; `None` when it is not one (text in a number column, a
+/// fraction in an integer column, a non-finite number).
+fn cell_value(cell: &str, kind: FieldKind) -> Option<Value> {
     match kind {
-        FieldKind::Text => Value::Text(cell.to_string()),
-        FieldKind::Int => cell
-            .parse::<i64>()
-            .map(Value::Int)
-            .unwrap_or_else(|_| Value::Text(cell.to_string())),
+        FieldKind::Text => Some(Value::Text(cell.to_string())),
+        FieldKind::Int => {
+            let x = cell.parse::<f64>().ok().filter(|x| x.is_finite())?;
+            (x.fract() == 0.0 && x.abs() < 1e15).then_some(Value::Int(x as i64))
+        }
         FieldKind::Real => cell
             .parse::<f64>()
-            .map(Value::Real)
-            .unwrap_or_else(|_| Value::Text(cell.to_string())),
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::Real),
+    }
+}
+
+/// Reports the cells of column `c` that are not values of `kind` (a column replacing a
+/// layer field of another type).
+fn report_cells(table: &Table, c: usize, kind: FieldKind, report: &mut JoinReport) {
+    let bad: Vec<TypeError> = table
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r[c].is_empty() && cell_value(&r[c], kind).is_none())
+        .map(|(i, r)| TypeError {
+            row: i + 1,
+            value: r[c].clone(),
+        })
+        .collect();
+    if !bad.is_empty() {
+        report.type_errors.insert(table.columns[c].clone(), bad);
     }
 }
 
@@ -277,6 +303,7 @@ mod tests {
                 source: EncodingSource::Format,
             },
             deleted: 0,
+            nul_stripped: 0,
         }
     }
 

@@ -159,6 +159,9 @@ pub struct RawLayer {
     pub encoding: EncodingReport,
     /// Records the source flags as deleted (DBF `*`), which are not in `features`.
     pub deleted: usize,
+    /// Text values (and field names) from which NUL characters were removed: no output
+    /// format can carry them.
+    pub nul_stripped: usize,
 }
 
 impl RawLayer {

@@ -54,12 +54,6 @@ pub(super) fn write_outputs(
     results: Results,
     timer: &mut Timer<'_>,
 ) -> Result<Written> {
-    let (settings, inputs, model, analysis) = (
-        results.settings,
-        results.inputs,
-        results.model,
-        results.analysis,
-    );
     let out = &opts.out;
     let io = |p: &Path, e: std::io::Error| Error::output(p, "cannot write").because(e);
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
@@ -68,7 +62,46 @@ pub(super) fn write_outputs(
         std::fs::remove_dir_all(&stage).map_err(|e| io(&stage, e))?;
     }
     std::fs::create_dir_all(&stage).map_err(|e| io(&stage, e))?;
+    let staged = stage_outputs(&stage, results, timer);
+    if staged.is_err() {
+        // A failed run leaves nothing behind.
+        let _ = std::fs::remove_dir_all(&stage);
+    }
+    let shortened = staged?;
 
+    timer.begin(Stage::Publish);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
+        .map_err(|e| io(&stage, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let mut outputs = Vec::new();
+    for from in entries {
+        let name = from.file_name().expect("entries have names").to_owned();
+        let to = out.join(&name);
+        std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
+        outputs.push(name.to_string_lossy().into_owned());
+    }
+    std::fs::remove_dir(&stage).map_err(|e| io(&stage, e))?;
+    outputs.push("summary.json".into());
+    timer.end();
+    Ok(Written { outputs, shortened })
+}
+
+/// Writes every selected output into the staging folder; returns the parcels layer's
+/// shortened Shapefile field names.
+fn stage_outputs(
+    stage: &Path,
+    results: Results,
+    timer: &mut Timer<'_>,
+) -> Result<BTreeMap<String, String>> {
+    let (settings, inputs, model, analysis) = (
+        results.settings,
+        results.inputs,
+        results.model,
+        results.analysis,
+    );
+    let stage = stage.to_path_buf();
     let sel = &settings.output;
     timer.begin(Stage::WriteGeojson);
     let parcels = export::parcels::parcels_layer(
@@ -121,23 +154,7 @@ pub(super) fn write_outputs(
         write_stats_and_report(&stage, results, sel)?;
     }
 
-    timer.begin(Stage::Publish);
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
-        .map_err(|e| io(&stage, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    let mut outputs = Vec::new();
-    for from in entries {
-        let name = from.file_name().expect("entries have names").to_owned();
-        let to = out.join(&name);
-        std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
-        outputs.push(name.to_string_lossy().into_owned());
-    }
-    std::fs::remove_dir(&stage).map_err(|e| io(&stage, e))?;
-    outputs.push("summary.json".into());
-    timer.end();
-    Ok(Written { outputs, shortened })
+    Ok(shortened)
 }
 
 /// GeoJSON and Shapefile (with its `.qml`) of each spatial layer; returns the parcels

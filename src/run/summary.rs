@@ -4,11 +4,12 @@ use super::{Analysis, Inputs, Model};
 use crate::config::Settings;
 use crate::criteria::Criteria;
 use crate::crs::CrsKind;
+use crate::export;
 use crate::export::summary::{
     ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, QualityReport, ScoringReport,
     Summary,
 };
-use crate::model::{Areas, RawLayer};
+use crate::model::{Areas, Format, RawLayer};
 use crate::quality::{self, Warning};
 use crate::score;
 use std::collections::BTreeMap;
@@ -131,6 +132,78 @@ pub(super) fn build(
     };
     summary.warnings = warnings(&summary);
     summary
+        .warnings
+        .extend(layout_warnings(settings, inputs, analysis));
+    summary
+}
+
+/// What the outputs cannot hold: NUL characters, and source attributes beyond what a
+/// DBF or a GeoPackage table holds — found here, before anything is written.
+fn layout_warnings(settings: &Settings, inputs: &Inputs, analysis: &Analysis) -> Vec<Warning> {
+    let mut w = Vec::new();
+    let n = |x: usize| quality::group_digits(x as i64);
+    let nul: usize = std::iter::once(&inputs.parcels)
+        .chain(&inputs.buildings)
+        .chain(&inputs.constraints)
+        .map(|l| l.nul_stripped)
+        .sum();
+    if nul > 0 {
+        w.push(Warning::new(
+            "nul_stripped",
+            nul,
+            format!(
+                "已清除空字符 {} 处 — NUL characters were removed from {} text values or field names (no output format can carry them)",
+                n(nul),
+                n(nul)
+            ),
+        ));
+    }
+    let defs: Vec<_> = analysis.columns.iter().map(|c| c.def.clone()).collect();
+    let (fields, _) =
+        export::parcels::parcels_fields(&inputs.parcels.fields, &settings.mapping.fields, &defs);
+    for (format, limit, file) in [
+        (Format::Shp, export::DBF_MAX_FIELDS, "parcels.shp"),
+        (Format::Gpkg, export::GPKG_MAX_FIELDS, "landsift.gpkg"),
+    ] {
+        if settings.output.writes(format) && fields.len() > limit {
+            let left = fields.len() - limit;
+            w.push(Warning::new(
+                "fields_left_out",
+                left,
+                format!(
+                    "字段过多 — the parcels layer has {} fields and {file} holds {limit}: its last {} source attributes are left out there (parcels.fields.csv lists the Shapefile's; GeoJSON keeps them all)",
+                    n(fields.len()),
+                    n(left)
+                ),
+            ));
+        }
+    }
+    if let Some(j) = &inputs.survey {
+        let bad: usize = j.type_errors.values().map(Vec::len).sum();
+        if bad > 0 {
+            w.push(Warning::new(
+                "survey_type_errors",
+                bad,
+                format!(
+                    "调查表数值错误 {} 格 — {} cells of the survey table are not numbers in numeric columns and count as unknown (survey.type_errors)",
+                    n(bad),
+                    n(bad)
+                ),
+            ));
+        }
+        if j.parcels_without_row > 0 {
+            w.push(Warning::new(
+                "survey_unmatched",
+                j.parcels_without_row,
+                format!(
+                    "调查表未匹配 {} 宗 — {} parcels have no row in the survey table",
+                    n(j.parcels_without_row),
+                    n(j.parcels_without_row)
+                ),
+            ));
+        }
+    }
+    w
 }
 
 /// What a reader must know of this result, in the order the console prints it.

@@ -1759,6 +1759,7 @@ pub fn raw_layer(layer: &OutLayer<'_>) -> landsift::model::RawLayer {
             source: EncodingSource::Format,
         },
         deleted: 0,
+        nul_stripped: 0,
     }
 }
 
