@@ -382,25 +382,51 @@ pub fn prepare_polygons(
     Ok((polygons, rejects))
 }
 
-/// Any geometry layer in the working CRS, unvalidated (barrier lines and polygons):
-/// records without geometry are skipped; each comes with its position in the layer.
+/// Any geometry layer in the working CRS, not validated as polygons (barrier lines and
+/// polygons, town boundaries): records without geometry are skipped; records with a
+/// non-finite coordinate, or that cannot be reprojected, are rejected. Each geometry
+/// comes with its position in the layer.
 pub fn prepare_geometries(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-) -> Result<Vec<(usize, geo::Geometry<f64>)>> {
+) -> Result<(Vec<(usize, geo::Geometry<f64>)>, Vec<Reject>)> {
+    use geo::CoordsIter;
     let proj = (!source.same_as(&working.crs))
         .then(|| Reprojector::new(source, &working.crs))
         .transpose()?;
+    let label = raw.source.display().to_string();
+    let reject = |f: &RawFeature, reason: &str, detail: String| Reject {
+        source: label.clone(),
+        index: f.index,
+        id: String::new(),
+        reason: reason.into(),
+        detail,
+    };
     let mut out = Vec::with_capacity(raw.features.len());
+    let mut rejects = Vec::new();
     for (i, f) in raw.features.iter().enumerate() {
-        match (&f.geometry, &proj) {
-            (None, _) => {}
-            (Some(g), Some(p)) => out.push((i, p.geometry(g)?)),
-            (Some(g), None) => out.push((i, g.clone())),
+        let Some(g) = &f.geometry else { continue };
+        if let Some(c) = g
+            .coords_iter()
+            .find(|c| !(c.x.is_finite() && c.y.is_finite()))
+        {
+            rejects.push(reject(
+                f,
+                "invalid_geometry",
+                format!("non-finite coordinate ({}, {})", c.x, c.y),
+            ));
+            continue;
+        }
+        match &proj {
+            Some(p) => match p.geometry(g) {
+                Ok(t) => out.push((i, t)),
+                Err(e) => rejects.push(reject(f, "reprojection_failed", e.report())),
+            },
+            None => out.push((i, g.clone())),
         }
     }
-    Ok(out)
+    Ok((out, rejects))
 }
 
 /// Reprojects (when the working CRS differs) and checks every feature, in parallel;

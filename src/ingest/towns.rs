@@ -39,7 +39,17 @@ pub fn town_boundaries(
             ),
         )
     })?;
-    let geoms = super::prepare_geometries(layer, source, working)?;
+    let (geoms, rejects) = super::prepare_geometries(layer, source, working)?;
+    if let Some(r) = rejects.first() {
+        // A town line that cannot be placed cannot decide any parcel's town.
+        return Err(Error::input(
+            &layer.source,
+            format!(
+                "town boundary record {}: {} ({})",
+                r.index, r.detail, r.reason
+            ),
+        ));
+    }
     let mut boundaries = TownBoundaries {
         names: Vec::new(),
         polygons: Vec::new(),

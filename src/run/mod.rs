@@ -70,6 +70,8 @@ pub struct Model {
     pub constraint_rejects: Vec<Reject>,
     /// Barrier geometries in the working CRS.
     pub barriers: Vec<geo::Geometry<f64>>,
+    /// Barrier records that could not be used (non-finite coordinates, reprojection).
+    pub barrier_rejects: Vec<Reject>,
     /// Town boundaries, when a layer was given.
     pub towns: Option<TownBoundaries>,
 }
@@ -281,13 +283,13 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
         constraints.push(ConstraintLayer::new(spec.kind, spec.min_share, &polygons));
         constraint_rejects.extend(rejects);
     }
-    let barriers = match &inputs.barriers {
+    let (barriers, barrier_rejects) = match &inputs.barriers {
         Some(layer) => {
             let src = same_crs_as_parcels(layer, settings, &source)?;
-            let geoms = ingest::prepare_geometries(layer, &src, &working)?;
-            geoms.into_iter().map(|(_, g)| g).collect()
+            let (geoms, rejects) = ingest::prepare_geometries(layer, &src, &working)?;
+            (geoms.into_iter().map(|(_, g)| g).collect(), rejects)
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     let towns = inputs
         .towns
@@ -301,6 +303,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
     timer.count("parcels_rejected", parcels.rejects.len());
     Ok(Model {
         barriers,
+        barrier_rejects,
         towns,
         source,
         working,

@@ -132,6 +132,7 @@ fn stage_outputs(
     let mut rejects = model.parcels.rejects.clone();
     rejects.extend(model.building_rejects.iter().cloned());
     rejects.extend(model.constraint_rejects.iter().cloned());
+    rejects.extend(model.barrier_rejects.iter().cloned());
     let rejects_layer = export::parcels::rejects_layer(&rejects);
     let orphans = orphan_layer(model, analysis);
     let mut layers = spatial.clone();

@@ -134,6 +134,18 @@ pub(super) fn build(
     summary
         .warnings
         .extend(layout_warnings(settings, inputs, analysis));
+    if !model.barrier_rejects.is_empty() {
+        let n = model.barrier_rejects.len();
+        summary.warnings.push(Warning::new(
+            "barrier_features_rejected",
+            n,
+            format!(
+                "障碍要素未用 {} 个 — {} barrier features could not be used (rejects.csv): zones may cross where they lay",
+                quality::group_digits(n as i64),
+                quality::group_digits(n as i64)
+            ),
+        ));
+    }
     summary
 }
 

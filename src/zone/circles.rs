@@ -35,6 +35,9 @@ pub struct Node {
 /// fabric. Only a starting point: the real outline corrects it.
 const FIRST_GROSS_FACTOR: f64 = 1.25;
 
+/// Most cells a side of the seed grid.
+const GRID_CELLS: usize = 4096;
+
 /// Size range and shape parameters of one circle level.
 #[derive(Debug, Clone, Copy)]
 pub struct Level {
@@ -97,7 +100,6 @@ pub fn seed(nodes: &[Node], allowed: &[u32], level: &Level) -> Option<(u32, Coor
     };
     let first = *pool.first()?;
     let radius = ((level.min_m2 + level.max_m2) / 2.0 / std::f64::consts::PI).sqrt();
-    let cell = (radius / 6.0).max(50.0);
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for &n in pool {
         let c = nodes[n as usize].centroid;
@@ -106,8 +108,25 @@ pub fn seed(nodes: &[Node], allowed: &[u32], level: &Level) -> Option<(u32, Coor
         x1 = x1.max(c.x);
         y1 = y1.max(c.y);
     }
-    let nx = (((x1 - x0) / cell) as usize + 1).min(4096);
-    let ny = (((y1 - y0) / cell) as usize + 1).min(4096);
+    // At most GRID_CELLS cells a side: a town wider than that gets coarser cells, so the
+    // grid always covers it (and its size can neither overflow nor be zero).
+    let span = (x1 - x0).max(y1 - y0);
+    let cell = (radius / 6.0)
+        .max(50.0)
+        .max(if span.is_finite() {
+            span / (GRID_CELLS - 1) as f64
+        } else {
+            0.0
+        });
+    let cells = |d: f64| {
+        let n = d / cell;
+        if n.is_finite() && n >= 0.0 {
+            (n as usize).saturating_add(1).min(GRID_CELLS)
+        } else {
+            1
+        }
+    };
+    let (nx, ny) = (cells(x1 - x0), cells(y1 - y0));
     let cx = |x: f64| (((x - x0) / cell) as usize).min(nx - 1);
     let cy = |y: f64| (((y - y0) / cell) as usize).min(ny - 1);
     let mut grid = vec![0.0f64; nx * ny];
