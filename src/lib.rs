@@ -13,6 +13,8 @@ pub mod criteria;
 pub mod crs;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod landuse;
 pub mod measure;

@@ -133,11 +133,17 @@ impl FileConfig {
     pub(super) fn load(path: &Path) -> Result<(FileConfig, String)> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(path, "cannot read").because(e))?;
-        let file: FileConfig = toml::from_str(&text)
+        let file = FileConfig::parse(&text, path)?;
+        Ok((file, text))
+    }
+
+    /// Parses and checks configuration text; `path` names it in errors.
+    pub(super) fn parse(text: &str, path: &Path) -> Result<FileConfig> {
+        let file: FileConfig = toml::from_str(text)
             .map_err(|e| Error::config(path, format!("{}", e).trim_end().to_string()))?;
-        let problems = file.problems(&text);
+        let problems = file.problems(text);
         if problems.is_empty() {
-            Ok((file, text))
+            Ok(file)
         } else {
             Err(Error::config(path, problems.join("\n  ")))
         }

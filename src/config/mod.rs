@@ -155,6 +155,12 @@ impl Settings {
     }
 }
 
+/// Checks configuration text as `load` would (every problem, each with its line);
+/// `path` names it in errors.
+pub fn check_text(text: &str, path: &Path) -> Result<()> {
+    FileConfig::parse(text, path).map(|_| ())
+}
+
 /// Loads the config (if any) and merges the command line over it.
 pub fn load(over: &Overrides) -> Result<Settings> {
     let (file, base, path) = match &over.config {

@@ -40,6 +40,19 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             (Some("EPSG"), Ok(code)) if code > 0 => CrsDecl::Epsg(code as u32),
             _ => CrsDecl::Definition(srs.to_wkt().unwrap_or_default()),
         });
+    let list_types: Vec<bool> = lyr
+        .defn()
+        .fields()
+        .map(|f| {
+            matches!(
+                f.field_type(),
+                OGRFieldType::OFTIntegerList
+                    | OGRFieldType::OFTInteger64List
+                    | OGRFieldType::OFTRealList
+                    | OGRFieldType::OFTStringList
+            )
+        })
+        .collect();
     let declared = lyr.feature_count();
     let mut features = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 24));
     // GDAL reports a read error (a corrupt page, a truncated file) by ending the
@@ -49,9 +62,24 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
     unsafe { gdal_sys::CPLErrorReset() };
     for (index, feature) in lyr.features().enumerate() {
         let values = (0..fields.len())
-            .map(|i| match feature.field(i) {
-                Ok(Some(v)) => to_value(v),
-                _ => Value::Null,
+            .map(|i| {
+                // SAFETY: the feature handle is alive for this call; `i` is a field index.
+                let set = unsafe {
+                    gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), i as i32) != 0
+                };
+                if !set {
+                    return Value::Null;
+                }
+                // gdal 0.19 builds list values from GDAL's pointer without a null check
+                // (undefined behaviour for an empty list): lists are read here instead.
+                if list_types[i] {
+                    // SAFETY: as above.
+                    return unsafe { list_value(feature.c_feature(), i as i32) };
+                }
+                match feature.field(i) {
+                    Ok(Some(v)) => to_value(v),
+                    _ => Value::Null,
+                }
             })
             .collect();
         let geometry = feature.geometry().and_then(|g| {
@@ -153,6 +181,51 @@ fn kind_of(t: OGRFieldType::Type) -> FieldKind {
         OGRFieldType::OFTReal => FieldKind::Real,
         _ => FieldKind::Text,
     }
+}
+
+/// A list field of a feature as comma-separated text; an empty list is null.
+///
+/// # Safety
+/// `f` must be a live feature handle and `i` one of its list-typed fields.
+unsafe fn list_value(f: gdal_sys::OGRFeatureH, i: i32) -> Value {
+    let defn = gdal_sys::OGR_F_GetFieldDefnRef(f, i);
+    let mut len: i32 = 0;
+    // The number of items when GDAL gave a pointer to some.
+    let items = |ptr: *const std::ffi::c_void, len: i32| -> Option<usize> {
+        (!ptr.is_null() && len > 0).then_some(len as usize)
+    };
+    let text = match gdal_sys::OGR_Fld_GetType(defn) {
+        OGRFieldType::OFTIntegerList => {
+            let p = gdal_sys::OGR_F_GetFieldAsIntegerList(f, i, &mut len);
+            items(p.cast(), len).map(|n| join(std::slice::from_raw_parts(p, n)))
+        }
+        OGRFieldType::OFTInteger64List => {
+            let p = gdal_sys::OGR_F_GetFieldAsInteger64List(f, i, &mut len);
+            items(p.cast(), len).map(|n| join(std::slice::from_raw_parts(p, n)))
+        }
+        OGRFieldType::OFTRealList => {
+            let p = gdal_sys::OGR_F_GetFieldAsDoubleList(f, i, &mut len);
+            items(p.cast(), len).map(|n| join(std::slice::from_raw_parts(p, n)))
+        }
+        _ => {
+            // A NULL-terminated array of C strings.
+            let mut p = gdal_sys::OGR_F_GetFieldAsStringList(f, i);
+            let mut items = Vec::new();
+            while !p.is_null() && !(*p).is_null() {
+                items.push(std::ffi::CStr::from_ptr(*p).to_string_lossy().into_owned());
+                p = p.add(1);
+            }
+            (!items.is_empty()).then(|| items.join(","))
+        }
+    };
+    text.map_or(Value::Null, Value::Text)
+}
+
+fn join<T: std::fmt::Display>(v: &[T]) -> String {
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn list<T: std::fmt::Display>(v: &[T]) -> Value {

@@ -191,12 +191,20 @@ fn read_shapes(path: &Path) -> Result<Vec<Option<Geometry<f64>>>> {
             .map_err(|e| Error::input(p, "cannot open").because(e))
     };
     let source = open(path)?;
-    let mut reader = match sibling(path, "shx") {
+    let reader = match sibling(path, "shx") {
         Some(shx) => ShapeReader::with_shx(source, open(&shx)?),
         None => ShapeReader::new(source),
     }
     .map_err(|e| Error::input(path, "not a readable shapefile").because(e))?;
+    read_shapes_from(reader, path)
+}
 
+/// Every shape of a `.shp` being read, as geometry (`None` for a null shape); `path`
+/// only names it in errors.
+pub fn read_shapes_from<T: std::io::Read + std::io::Seek>(
+    mut reader: ShapeReader<T>,
+    path: &Path,
+) -> Result<Vec<Option<Geometry<f64>>>> {
     let mut out = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
         let shape =
