@@ -17,7 +17,11 @@ pub fn dbf(data: &[u8]) {
 
 /// A `.shp` without its `.shx`: every shape read, converted and checked as a parcel.
 pub fn shapefile(data: &[u8]) {
-    let Ok(reader) = shapefile::ShapeReader::new(Cursor::new(data)) else {
+    let mut cursor = Cursor::new(data);
+    if ingest::shapefile::check_structure(&mut cursor, Path::new("fuzz.shp")).is_err() {
+        return;
+    }
+    let Ok(reader) = shapefile::ShapeReader::new(cursor) else {
         return;
     };
     if let Ok(shapes) = ingest::shapefile::read_shapes_from(reader, Path::new("fuzz.shp")) {
@@ -44,7 +48,10 @@ pub fn criteria(data: &[u8]) {
 /// A GeoJSON layer read through GDAL, and its features checked as parcels.
 pub fn geojson(data: &[u8]) {
     // One in-memory file per thread (the replay test runs in parallel).
-    let path = format!("/vsimem/landsift-fuzz-{:?}.geojson", std::thread::current().id());
+    let path = format!(
+        "/vsimem/landsift-fuzz-{:?}.geojson",
+        std::thread::current().id()
+    );
     if gdal::vsi::create_mem_file(&path, data.to_vec()).is_err() {
         return;
     }

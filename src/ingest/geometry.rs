@@ -96,7 +96,7 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
     // A ring of fewer than four coordinates (an empty one among them) has fewer than
     // three distinct points, though `geo` calls an empty polygon valid.
     let short_ring = rings_of(&mp).any(|r| r.0.len() < 4);
-    let verdict = if !short_ring && mp.is_valid() {
+    let verdict = if !short_ring && is_valid(&mp) {
         Checked::Valid {
             geometry: mp,
             repaired: String::new(),
@@ -117,6 +117,15 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
         ),
         other => other,
     }
+}
+
+/// Validity, in O(n log n) for large polygons ([`super::validity`]).
+fn is_valid(mp: &MultiPolygon<f64>) -> bool {
+    let vertices: usize = rings_of(mp).map(|r| r.0.len()).sum();
+    if vertices > super::validity::LARGE && super::validity::proven_valid(mp) == Some(true) {
+        return true;
+    }
+    mp.is_valid()
 }
 
 fn rings_of(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &geo::LineString<f64>> {

@@ -9,6 +9,7 @@ pub mod location;
 pub mod shapefile;
 pub mod table;
 pub mod towns;
+mod validity;
 
 use crate::crs::{self, Reprojector, SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};

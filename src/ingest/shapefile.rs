@@ -190,13 +190,88 @@ fn read_shapes(path: &Path) -> Result<Vec<Option<Geometry<f64>>>> {
             .map(BufReader::new)
             .map_err(|e| Error::input(p, "cannot open").because(e))
     };
-    let source = open(path)?;
+    let mut source = open(path)?;
+    check_structure(&mut source, path)?;
     let reader = match sibling(path, "shx") {
         Some(shx) => ShapeReader::with_shx(source, open(&shx)?),
         None => ShapeReader::new(source),
     }
     .map_err(|e| Error::input(path, "not a readable shapefile").because(e))?;
     read_shapes_from(reader, path)
+}
+
+/// Checks a `.shp`'s record structure before any record is parsed: every record fits in
+/// the file, and the part and point counts of a polygon, line or multipoint record fit in
+/// the record. A damaged file is an input error naming the record, never a reader that
+/// believes a count of 10⁹ points. Leaves `r` at the start.
+pub fn check_structure<R: std::io::Read + std::io::Seek>(r: &mut R, path: &Path) -> Result<()> {
+    use std::io::SeekFrom;
+    let damaged = |what: String| Error::input(path, format!("damaged .shp: {what}"));
+    let io = |e: std::io::Error| Error::input(path, "cannot read").because(e);
+    let file_len = r.seek(SeekFrom::End(0)).map_err(io)?;
+    r.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut header = [0u8; 100];
+    r.read_exact(&mut header)
+        .map_err(|_| damaged("shorter than its 100-byte header".into()))?;
+    if i32::from_be_bytes([header[0], header[1], header[2], header[3]]) != 9994 {
+        return Err(damaged("not a shapefile (file code is not 9994)".into()));
+    }
+    let mut pos = 100u64;
+    let mut record = 0usize;
+    while pos < file_len {
+        let mut rh = [0u8; 12];
+        let have = (file_len - pos).min(12) as usize;
+        r.read_exact(&mut rh[..have]).map_err(io)?;
+        if have < 8 {
+            return Err(damaged(format!("record {record} has a truncated header")));
+        }
+        let content = 2 * u64::from(u32::from_be_bytes([rh[4], rh[5], rh[6], rh[7]]));
+        if pos + 8 + content > file_len {
+            return Err(damaged(format!(
+                "record {record} claims {content} bytes but the file ends {} bytes later",
+                file_len - pos - 8
+            )));
+        }
+        let shape_type = (content >= 4).then(|| i32::from_le_bytes([rh[8], rh[9], rh[10], rh[11]]));
+        // Polylines, polygons (with Z/M variants): box, parts, points; multipoints: box, points.
+        let counts = match shape_type {
+            Some(3 | 5 | 13 | 15 | 23 | 25 | 31) => Some(true),
+            Some(8 | 18 | 28) => Some(false),
+            _ => None,
+        };
+        if let Some(has_parts) = counts {
+            let need = if has_parts { 44 } else { 40 };
+            if content < need {
+                return Err(damaged(format!(
+                    "record {record} is too short for its shape"
+                )));
+            }
+            let mut c = [0u8; 40];
+            r.seek(SeekFrom::Start(pos + 12)).map_err(io)?;
+            r.read_exact(&mut c[..need as usize - 4]).map_err(io)?;
+            let (parts, points) = if has_parts {
+                (
+                    u64::from(u32::from_le_bytes([c[32], c[33], c[34], c[35]])),
+                    u64::from(u32::from_le_bytes([c[36], c[37], c[38], c[39]])),
+                )
+            } else {
+                (
+                    0,
+                    u64::from(u32::from_le_bytes([c[32], c[33], c[34], c[35]])),
+                )
+            };
+            if need + 4 * parts + 16 * points > content {
+                return Err(damaged(format!(
+                    "record {record} declares {parts} parts and {points} points, more than its {content} bytes hold"
+                )));
+            }
+        }
+        pos += 8 + content;
+        r.seek(SeekFrom::Start(pos)).map_err(io)?;
+        record += 1;
+    }
+    r.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
 }
 
 /// Every shape of a `.shp` being read, as geometry (`None` for a null shape); `path`

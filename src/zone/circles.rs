@@ -111,13 +111,11 @@ pub fn seed(nodes: &[Node], allowed: &[u32], level: &Level) -> Option<(u32, Coor
     // At most GRID_CELLS cells a side: a town wider than that gets coarser cells, so the
     // grid always covers it (and its size can neither overflow nor be zero).
     let span = (x1 - x0).max(y1 - y0);
-    let cell = (radius / 6.0)
-        .max(50.0)
-        .max(if span.is_finite() {
-            span / (GRID_CELLS - 1) as f64
-        } else {
-            0.0
-        });
+    let cell = (radius / 6.0).max(50.0).max(if span.is_finite() {
+        span / (GRID_CELLS - 1) as f64
+    } else {
+        0.0
+    });
     let cells = |d: f64| {
         let n = d / cell;
         if n.is_finite() && n >= 0.0 {

@@ -38,7 +38,7 @@ use geo::algorithm::buffer::{Buffer, BufferStyle, LineJoin};
 use geo::orient::Direction;
 use geo::{
     Area, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, LineString, MultiPolygon,
-    Orient, Point, Polygon, Rect,
+    Orient, Point, Polygon, Rect, Simplify,
 };
 
 /// Holes smaller than `PINHOLE_FACTOR × gap²` are filled (pinholes). With the default gap of
@@ -55,6 +55,12 @@ const MITRE_MIN_ANGLE: f64 = std::f64::consts::FRAC_PI_3;
 /// noise of the overlay engine's integer snapping, not shaved corners.
 const NOISE_THICKNESS: f64 = 1e-3;
 
+/// Members with more vertices than this are simplified before the closing.
+pub const SIMPLIFY_ABOVE: usize = 1_000;
+
+/// The simplification tolerance (metres, Douglas–Peucker): 5 cm.
+pub const SIMPLIFY_EPS: f64 = 0.05;
+
 /// Vertices closer than this (metres, 0.1 mm) to the segment joining their neighbours are
 /// dropped: the overlay's snapping jogs are micrometres.
 const COLLINEAR_EPS: f64 = 1e-4;
@@ -66,11 +72,25 @@ const COLLINEAR_EPS: f64 = 1e-4;
 pub fn outline(members: &[&MultiPolygon<f64>], gap: f64) -> MultiPolygon<f64> {
     // `unary_union` picks its fill rule from the winding of the first ring it sees, so
     // every ring must be wound the same way: orient exteriors counter-clockwise first.
+    // A member of many vertices (a digitised curve, a densified boundary) is simplified
+    // first: the overlay engine's cost grows faster than its vertex count, and detail
+    // below SIMPLIFY_EPS cannot change a closing of tens of metres. Dilating by that much
+    // more keeps the closing around the original.
+    let mut simplified = false;
     let polys: Vec<Polygon<f64>> = members
         .iter()
         .flat_map(|m| m.0.iter())
         .filter(|p| p.exterior().0.len() >= 4)
-        .map(|p| p.orient(Direction::Default))
+        .map(|p| {
+            let n = p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+            if n > SIMPLIFY_ABOVE && gap > 0.0 {
+                simplified = true;
+                p.simplify(SIMPLIFY_EPS).orient(Direction::Default)
+            } else {
+                p.orient(Direction::Default)
+            }
+        })
+        .filter(|p| p.exterior().0.len() >= 4)
         .collect();
     if polys.is_empty() {
         return MultiPolygon::new(vec![]);
@@ -85,6 +105,7 @@ pub fn outline(members: &[&MultiPolygon<f64>], gap: f64) -> MultiPolygon<f64> {
         return clean(union, members, gap);
     }
     let half = gap / 2.0;
+    let grow = half + if simplified { SIMPLIFY_EPS } else { 0.0 };
     // Dilate with mitres (outer corners stay square; limited at 60°, so never more than
     // `gap` out), erode with bevels: a mitred erosion is the mitred dilation of the
     // complement, whose tips at sharp corners of the road space reach up to `gap` deep into
@@ -92,7 +113,7 @@ pub fn outline(members: &[&MultiPolygon<f64>], gap: f64) -> MultiPolygon<f64> {
     // bevelled one stays inside the disc erosion, so the closing keeps the members. At
     // the zone's reflex corners (road junctions) the bevel leaves a chamfer of `gap / 2`.
     let dilated =
-        union.buffer_with_style(BufferStyle::new(half).line_join(LineJoin::Miter(MITRE_MIN_ANGLE)));
+        union.buffer_with_style(BufferStyle::new(grow).line_join(LineJoin::Miter(MITRE_MIN_ANGLE)));
     let eroded = dilated.buffer_with_style(BufferStyle::new(-half).line_join(LineJoin::Bevel));
     // The overlay engine snaps to an integer grid, leaving micrometre jogs and
     // near-collinear vertices along off-axis edges: drop them before the last overlay.
