@@ -63,8 +63,11 @@ pub fn geojson(data: &[u8]) {
     let _ = gdal::vsi::unlink_mem_file(&path);
 }
 
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name (the corpus folders under `fuzz/corpus/`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("dbf", dbf),
     ("shapefile", shapefile),
     ("config", config),

@@ -383,6 +383,9 @@ pub fn prepare_polygons(
     Ok((polygons, rejects))
 }
 
+/// A geometry with its record's position in its layer.
+pub type Positioned = (usize, geo::Geometry<f64>);
+
 /// Any geometry layer in the working CRS, not validated as polygons (barrier lines and
 /// polygons, town boundaries): records without geometry are skipped; records with a
 /// non-finite coordinate, or that cannot be reprojected, are rejected. Each geometry
@@ -391,7 +394,7 @@ pub fn prepare_geometries(
     raw: &RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
-) -> Result<(Vec<(usize, geo::Geometry<f64>)>, Vec<Reject>)> {
+) -> Result<(Vec<Positioned>, Vec<Reject>)> {
     use geo::CoordsIter;
     let proj = (!source.same_as(&working.crs))
         .then(|| Reprojector::new(source, &working.crs))
