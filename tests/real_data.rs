@@ -272,6 +272,20 @@ fn helsinki_invalid_geometries_follow_the_policy() {
 
     let repaired = run_ok(&base, &dir.path().join("repair"));
     assert_eq!(repaired["parcels_in"], 1095);
+    // Repairs are deterministic: a rerun on one thread gives the same bytes.
+    let again = dir.path().join("repair-again");
+    let mut args = vec!["run"];
+    args.extend_from_slice(&base);
+    args.extend_from_slice(&["--out", again.to_str().unwrap(), "--format", "geojson,shp"]);
+    let o = landsift_env(&args, &[("RAYON_NUM_THREADS", "1")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for f in ["parcels.geojson", "parcels.shp", "small_circles.geojson"] {
+        assert!(
+            std::fs::read(dir.path().join("repair").join(f)).unwrap()
+                == std::fs::read(again.join(f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
     let kept = repaired["parcels_out"].as_u64().unwrap();
     let rejected = repaired["parcels_rejected"].as_u64().unwrap();
     assert_eq!(kept + rejected, 1095);

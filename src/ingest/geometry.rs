@@ -174,9 +174,67 @@ fn repair(mp: MultiPolygon<f64>, collapsed: usize, problem: &str) -> Checked {
         change * 100.0
     ));
     Checked::Valid {
-        geometry: fixed,
+        geometry: normalise(fixed),
         repaired: notes.join("; "),
     }
+}
+
+/// A repaired geometry in one canonical form, so that reruns give the same bytes
+/// whatever order the repair produced: exteriors counter-clockwise and holes clockwise,
+/// every ring starting at its lowest vertex (by x, then y), holes and parts ordered by
+/// that vertex.
+///
+/// ```
+/// use geo::{polygon, MultiPolygon};
+/// use landsift::ingest::geometry::normalise;
+/// let a = MultiPolygon::new(vec![polygon![(x: 1.0, y: 1.0), (x: 0.0, y: 1.0), (x: 0.0, y: 0.0), (x: 1.0, y: 0.0)]]);
+/// let b = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+/// assert_eq!(normalise(a), normalise(b.clone()));
+/// assert_eq!(normalise(b.clone()).0[0].exterior().0[0], geo::coord! { x: 0.0, y: 0.0 });
+/// ```
+pub fn normalise(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::orient::{Direction, Orient};
+    let key = |c: &geo::Coord<f64>| (c.x, c.y);
+    let lowest = |a: &geo::Coord<f64>, b: &geo::Coord<f64>| {
+        a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+    };
+    let rotate = |ring: &geo::LineString<f64>| -> geo::LineString<f64> {
+        let mut pts: Vec<geo::Coord<f64>> = ring.0.clone();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        if let Some(start) = pts
+            .iter()
+            .enumerate()
+            .min_by(|a, b| lowest(a.1, b.1).then(a.0.cmp(&b.0)))
+            .map(|(i, _)| i)
+        {
+            pts.rotate_left(start);
+        }
+        if let Some(&first) = pts.first() {
+            pts.push(first);
+        }
+        geo::LineString::from(pts)
+    };
+    let first = |p: &Polygon<f64>| p.exterior().0.first().map(key).unwrap_or_default();
+    let mut polys: Vec<Polygon<f64>> = mp
+        .orient(Direction::Default)
+        .0
+        .into_iter()
+        .map(|p| {
+            let mut holes: Vec<geo::LineString<f64>> = p.interiors().iter().map(rotate).collect();
+            holes.sort_by(|a, b| match (a.0.first(), b.0.first()) {
+                (Some(x), Some(y)) => lowest(x, y),
+                _ => std::cmp::Ordering::Equal,
+            });
+            Polygon::new(rotate(p.exterior()), holes)
+        })
+        .collect();
+    polys.sort_by(|a, b| {
+        let (x, y) = (first(a), first(b));
+        x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))
+    });
+    MultiPolygon(polys)
 }
 
 /// Area as the rings describe it: |exterior| − Σ|holes|, per part.
