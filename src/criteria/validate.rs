@@ -11,6 +11,12 @@ use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
+/// Largest indicator weight (weights are relative; published schemes use percentages).
+const MAX_WEIGHT: f64 = 1000.0;
+
+/// Largest indicator benchmark (万元/亩 and the like stay far below).
+const MAX_BENCHMARK: f64 = 1e9;
+
 /// Validates a parsed criteria file; `text` is its source (for line numbers), `path`
 /// names it in errors. Every problem is reported at once, each with its line.
 pub(super) fn validate(file: &FileCriteria, text: &str, path: &Path) -> Result<Criteria> {
@@ -416,10 +422,15 @@ impl Validator<'_> {
                 .required(&i.weight, iat.clone(), &format!("{what}: indicator weight"))
                 .and_then(|w| {
                     let x = *w.get_ref();
-                    if x.is_finite() && x > 0.0 {
+                    // Weights are relative (the schemes use percentages): a bound keeps
+                    // their sum, and the score, finite.
+                    if x.is_finite() && x > 0.0 && x <= MAX_WEIGHT {
                         Some(x)
                     } else {
-                        self.problem(w.span(), format!("{what}: weight {x} must be > 0"));
+                        self.problem(
+                            w.span(),
+                            format!("{what}: weight {x} must be > 0 and at most {MAX_WEIGHT}"),
+                        );
                         None
                     }
                 });
@@ -448,10 +459,15 @@ impl Validator<'_> {
                 )
                 .and_then(|b| {
                     let x = *b.get_ref();
-                    if x.is_finite() && x > 0.0 {
+                    if x.is_finite() && x > 0.0 && x <= MAX_BENCHMARK {
                         Some(x)
                     } else {
-                        self.problem(b.span(), format!("{what}: benchmark {x} must be > 0"));
+                        self.problem(
+                            b.span(),
+                            format!(
+                                "{what}: benchmark {x} must be > 0 and at most {MAX_BENCHMARK:e}"
+                            ),
+                        );
                         None
                     }
                 });

@@ -83,7 +83,9 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             })
             .collect();
         let geometry = feature.geometry().and_then(|g| {
-            if g.is_empty() {
+            // SAFETY: reads the handle only to test it for null (a feature without
+            // geometry can hand out a geometry wrapping none).
+            if unsafe { g.c_geometry() }.is_null() || g.is_empty() {
                 return None;
             }
             // A geometry geo cannot hold (e.g. FileGDB curves) reads as none and is
@@ -95,6 +97,10 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             geometry,
             values,
         });
+        // Only an error from fetching the next feature may remain when the loop ends,
+        // not one from converting this feature.
+        // SAFETY: as above.
+        unsafe { gdal_sys::CPLErrorReset() };
     }
     if let Some(message) = last_gdal_error() {
         return Err(Error::input(

@@ -195,9 +195,8 @@ fn repair(mp: MultiPolygon<f64>, collapsed: usize, problem: &str) -> Checked {
 pub fn normalise(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
     use geo::orient::{Direction, Orient};
     let key = |c: &geo::Coord<f64>| (c.x, c.y);
-    let lowest = |a: &geo::Coord<f64>, b: &geo::Coord<f64>| {
-        a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
-    };
+    let lowest =
+        |a: &geo::Coord<f64>, b: &geo::Coord<f64>| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y));
     let rotate = |ring: &geo::LineString<f64>| -> geo::LineString<f64> {
         let mut pts: Vec<geo::Coord<f64>> = ring.0.clone();
         if pts.len() > 1 && pts.first() == pts.last() {
