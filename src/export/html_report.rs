@@ -455,6 +455,54 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
     s
 }
 
+/// The data-quality section: every gate judged, every rule that could not judge some
+/// parcels of its type (with how many and why), and the run's warnings.
+fn data_quality(s: &Summary) -> String {
+    let mut h = String::from(
+        "<h2>数据质量 <span class=en>Data quality</span></h2><h3>质量门槛 <span class=en>Quality gates</span></h3><table><tr><th class=l>门槛 <span class=en>gate</span></th><th>数值 <span class=en>value</span></th><th>限值 <span class=en>limit</span></th><th class=l>结果 <span class=en>result</span></th><th class=l>说明 <span class=en>detail</span></th></tr>",
+    );
+    for g in &s.quality.gates {
+        let _ = write!(
+            h,
+            "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td class=l><span class={}>{}</span></td><td class=l>{}</td></tr>",
+            xml(g.gate),
+            num(g.value, if g.value.fract() == 0.0 { 0 } else { 3 }),
+            g.limit.map_or("—".into(), |l| num(l, if l.fract() == 0.0 { 0 } else { 3 })),
+            if g.passed { "pass" } else { "fail" },
+            if g.passed { "通过 pass" } else { "未通过 fail" },
+            xml(&g.message)
+        );
+    }
+    h.push_str("</table>");
+    let gaps = &s.quality.rules_not_evaluated;
+    if gaps.is_empty() {
+        h.push_str("<p>每条规则均可判定每一宗 <span class=en>every rule could judge every parcel of its type</span>.</p>");
+    } else {
+        h.push_str("<h3>无法判定的规则 <span class=en>Rules that could not judge every parcel</span></h3><table><tr><th class=l>规则 <span class=en>rule</span></th><th class=l>类型 <span class=en>type</span></th><th>该类宗数 <span class=en>parcels</span></th><th>无法判定 <span class=en>not judged</span></th><th class=l>原因 <span class=en>why</span></th></tr>");
+        for g in gaps {
+            let _ = write!(
+                h,
+                "<tr><td class=l>{} <span class=en>{}</span></td><td class=l>{}</td><td>{}</td><td>{}</td><td class=l>{}</td></tr>",
+                xml(&g.label_zh),
+                xml(&g.rule),
+                type_zh(g.ltype.name()),
+                num(g.parcels as f64, 0),
+                num(g.not_evaluated as f64, 0),
+                xml(&g.why)
+            );
+        }
+        h.push_str("</table><p class=note>无法判定的宗地既不计为低效也不计为达标 (a parcel a rule cannot judge is neither flagged nor passed by it).</p>");
+    }
+    if !s.warnings.is_empty() {
+        h.push_str("<h3>警告 <span class=en>Warnings</span></h3><ul>");
+        for w in &s.warnings {
+            let _ = write!(h, "<li>{}</li>", xml(&w.message));
+        }
+        h.push_str("</ul>");
+    }
+    h
+}
+
 /// The whole page.
 pub fn render(input: &ReportInput) -> String {
     let stats = input.stats;
@@ -527,6 +575,7 @@ pub fn render(input: &ReportInput) -> String {
         );
     }
 
+    h.push_str(&data_quality(f));
     let _ = write!(
         h,
         "<h2>认定规则 <span class=en>Rules used</span></h2><p>{} <span class=en>({})</span>, 用地分类 <span class=en>code scheme</span> {}</p><table><tr><th class=l>规则 <span class=en>rule</span></th><th class=l>类型 <span class=en>type</span></th><th class=l>条件 <span class=en>condition</span></th><th class=l>依据 <span class=en>source</span></th></tr>",
