@@ -70,6 +70,10 @@ pub enum Error {
     #[error("quality gate '{gate}' failed: {message}")]
     QualityGate { gate: String, message: String },
 
+    /// Another run holds the output's lock.
+    #[error("output {path} is locked by another run ({holder}); wait for it, or stop it: a lock whose process has ended is taken over by the next run")]
+    Locked { path: PathBuf, holder: String },
+
     /// An output could not be written.
     #[error("output {path}: {message}")]
     Output {
@@ -93,6 +97,7 @@ impl Error {
             Error::InvalidGeometry { .. } => 7,
             Error::Output { .. } => 8,
             Error::QualityGate { .. } => 9,
+            Error::Locked { .. } => 10,
         }
     }
 
@@ -147,7 +152,8 @@ impl Error {
             Error::Usage(_)
             | Error::Encoding { .. }
             | Error::InvalidGeometry { .. }
-            | Error::QualityGate { .. } => {}
+            | Error::QualityGate { .. }
+            | Error::Locked { .. } => {}
         }
         self
     }

@@ -7,6 +7,7 @@
 //! run, and [`run`] orchestrates it. The command line itself lives in the `landsift-cli`
 //! package: this library knows no flags.
 
+pub mod changes;
 pub mod config;
 pub mod constraints;
 pub mod criteria;
@@ -19,6 +20,7 @@ pub mod ingest;
 pub mod landuse;
 pub mod measure;
 pub mod model;
+pub mod publish;
 pub mod quality;
 pub mod run;
 pub mod score;

@@ -383,10 +383,14 @@ fn exit_codes_name_the_failure_class() {
         "rejected_share=0.7",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(
-        out.join("keep.txt").exists(),
-        "--force overwrites our outputs only"
-    );
+    // --force replaces the whole folder; what was there is kept in the history.
+    assert!(!out.join("keep.txt").exists());
+    let history: Vec<_> = std::fs::read_dir(dir.path().join("busy.runs/history"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(history.len(), 1);
+    assert!(history[0].path().join("keep.txt").exists());
 }
 
 #[test]

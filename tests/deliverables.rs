@@ -167,6 +167,8 @@ fn geopackage_holds_every_layer_with_its_default_style() {
             "orphan_buildings",
             summary["measure"]["orphans"].as_u64().unwrap(),
         ),
+        // A first run has nothing to compare with: an empty changes layer.
+        ("changes", 0),
     ];
     for (name, count) in expected {
         assert!(
@@ -338,9 +340,20 @@ fn format_and_layers_choose_what_is_written() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
+    // The chosen formats, and what every run writes: its summary, manifest, log, the
+    // parcels' state and the change report.
     assert_eq!(
         files,
-        ["landsift.gpkg", "stats.csv", "stats.json", "summary.json"]
+        [
+            "changes.csv",
+            "landsift.gpkg",
+            "manifest.json",
+            "parcels_state.csv",
+            "run.log",
+            "stats.csv",
+            "stats.json",
+            "summary.json"
+        ]
     );
     let listed: Vec<&str> = summary["outputs"]
         .as_array()

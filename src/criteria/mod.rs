@@ -121,7 +121,9 @@ pub fn load_file(path: &Path) -> Result<Criteria> {
 pub fn parse(text: &str, path: &Path) -> Result<Criteria> {
     let file: file::FileCriteria = toml::from_str(text)
         .map_err(|e| Error::config(path, e.to_string().trim_end().to_string()))?;
-    validate::validate(&file, text, path)
+    let mut c = validate::validate(&file, text, path)?;
+    c.digest = crate::publish::manifest::sha256_hex(text.as_bytes());
+    Ok(c)
 }
 
 #[cfg(test)]

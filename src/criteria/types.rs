@@ -15,6 +15,8 @@ pub struct Criteria {
     pub description: String,
     /// Where it came from: `preset <name>` or the file's path (for the run manifest).
     pub origin: String,
+    /// SHA-256 of the criteria text (for the run's manifest).
+    pub digest: String,
     pub measure: MeasureSettings,
     /// Hard rules in file order (the order of reasons).
     pub rules: Vec<Rule>,

@@ -142,6 +142,7 @@ impl Validator<'_> {
             name,
             description: file.description.clone(),
             origin: path.display().to_string(),
+            digest: String::new(),
             measure: MeasureSettings {
                 prefer,
                 double_tall_storeys: file.measure.double_tall_storeys,

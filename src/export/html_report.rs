@@ -75,6 +75,8 @@ pub struct ReportInput<'a> {
     pub criteria: &'a Criteria,
     /// The run's summary (inputs, CRS, encoding, rejects) as `summary.json` holds it.
     pub summary: &'a Summary,
+    /// What changed since the last publish.
+    pub changes: &'a [crate::changes::Change],
 }
 
 const CSS: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:0 auto;max-width:1040px;padding:16px 24px;color:#222;line-height:1.45}h1{font-size:24px;margin:8px 0}h2{font-size:20px;border-bottom:2px solid #b2182b;padding-bottom:4px;margin-top:32px}h3{font-size:16px;margin:20px 0 6px}.en{color:#666;font-weight:normal;font-size:.85em}table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}.pass{color:#1a7f37;font-weight:bold}.fail{color:#b2182b;font-weight:bold}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}.card b{display:block;font-size:20px}svg.map{width:100%;height:auto;border:1px solid #ccc;background:#fbfbfb}.legend span{display:inline-block;margin-right:14px;font-size:13px}.sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #999}.note{color:#555;font-size:13px}";
@@ -455,6 +457,69 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
     s
 }
 
+/// Most change rows the report lists (`changes.csv` has them all).
+const CHANGE_ROWS: usize = 300;
+
+/// What changed since the last publish: counts per town, then the changes themselves.
+fn changes_section(
+    s: &crate::changes::ChangeSummary,
+    changes: &[crate::changes::Change],
+) -> String {
+    let mut h = String::from("<h2>变化 <span class=en>Changes since the last run</span></h2>");
+    if s.first_run {
+        h.push_str("<p>首次运行，无可比较的上次结果 <span class=en>(first run: no previous run to compare with)</span>.</p>");
+        return h;
+    }
+    let _ = write!(
+        h,
+        "<p>与上次发布 {} 比较 <span class=en>(compared with the last publish)</span>.</p>",
+        xml(s.previous_run.as_deref().unwrap_or("—"))
+    );
+    if changes.is_empty() {
+        h.push_str("<p>无变化 <span class=en>(nothing changed)</span>.</p>");
+        return h;
+    }
+    h.push_str("<table><tr><th class=l>镇街 <span class=en>town</span></th><th class=l>变化 <span class=en>change</span></th><th>数量 <span class=en>count</span></th></tr>");
+    for (town, counts) in &s.by_town {
+        for (change, n) in counts {
+            let zh = changes
+                .iter()
+                .find(|c| c.change == *change)
+                .map_or("", |c| c.change_zh());
+            let _ = write!(
+                h,
+                "<tr><td class=l>{}</td><td class=l>{zh} <span class=en>{change}</span></td><td>{}</td></tr>",
+                xml(town),
+                num(*n as f64, 0)
+            );
+        }
+    }
+    h.push_str("</table><table><tr><th class=l>对象 <span class=en>subject</span></th><th class=l>编号 <span class=en>id</span></th><th class=l>镇街 <span class=en>town</span></th><th class=l>变化 <span class=en>change</span></th><th class=l>之前 <span class=en>before</span></th><th class=l>之后 <span class=en>after</span></th><th class=l>说明 <span class=en>detail</span></th></tr>");
+    for c in changes.iter().take(CHANGE_ROWS) {
+        let _ = write!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td></tr>",
+            xml(c.subject),
+            xml(&c.id),
+            xml(&c.town),
+            xml(c.change_zh()),
+            xml(&c.before),
+            xml(&c.after),
+            xml(&c.detail)
+        );
+    }
+    h.push_str("</table>");
+    if changes.len() > CHANGE_ROWS {
+        let _ = write!(
+            h,
+            "<p class=note>另有 {} 项变化见 changes.csv <span class=en>({} more changes in changes.csv)</span>.</p>",
+            changes.len() - CHANGE_ROWS,
+            changes.len() - CHANGE_ROWS
+        );
+    }
+    h
+}
+
 /// The data-quality section: every gate judged, every rule that could not judge some
 /// parcels of its type (with how many and why), and the run's warnings.
 fn data_quality(s: &Summary) -> String {
@@ -575,6 +640,9 @@ pub fn render(input: &ReportInput) -> String {
         );
     }
 
+    if let Some(c) = &f.changes {
+        h.push_str(&changes_section(c, input.changes));
+    }
     h.push_str(&data_quality(f));
     let _ = write!(
         h,

@@ -30,6 +30,7 @@ const ORDER: &[OutputLayer] = &[
     OutputLayer::LargeCircles,
     OutputLayer::MiddleCircles,
     OutputLayer::SmallCircles,
+    OutputLayer::Changes,
     OutputLayer::Parcels,
     OutputLayer::OrphanBuildings,
     OutputLayer::Rejects,

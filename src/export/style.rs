@@ -20,8 +20,24 @@ pub fn title(layer: OutputLayer) -> &'static str {
         OutputLayer::LargeCircles => "大圈 large circles",
         OutputLayer::OrphanBuildings => "未落宗建筑 orphan buildings",
         OutputLayer::Rejects => "未入库记录 rejects",
+        OutputLayer::Changes => "变化 changes since the last run",
     }
 }
+
+/// Colours of the change types (the `changes` layer).
+pub const CHANGE_COLOURS: &[(&str, &str, &str)] = &[
+    ("became_low", "新认定为低效", "#d7301f"),
+    ("no_longer_low", "不再低效", "#1a9850"),
+    ("reasons_changed", "低效原因变化", "#fc8d59"),
+    ("added", "新增", "#4575b4"),
+    ("removed", "删除", "#7f7f7f"),
+    ("geometry_changed", "图形变化", "#984ea3"),
+    ("type_changed", "类型变化", "#ffd92f"),
+    ("class_changed", "等级变化", "#e5c494"),
+    ("score_moved", "评分变化", "#b3b3b3"),
+    ("grown", "扩大", "#e08214"),
+    ("shrunk", "缩小", "#8073ac"),
+];
 
 /// Colours of the low-efficiency types (ColorBrewer Set1-like, distinguishable in print).
 pub const TYPE_COLOURS: &[(&str, &str, &str)] = &[
@@ -42,6 +58,12 @@ pub const LEVEL_STROKES: &[(&str, &str, f64)] = &[
 
 /// Chinese aliases of the engine's and zones' fields.
 const ALIASES: &[(&str, &str)] = &[
+    ("subject", "对象"),
+    ("change", "变化"),
+    ("change_zh", "变化说明"),
+    ("before", "之前"),
+    ("after", "之后"),
+    ("detail", "说明"),
     ("parcel_id", "宗地编号"),
     ("land_use", "用地代码"),
     ("town", "镇街"),
@@ -253,6 +275,29 @@ pub fn body(
             };
             out.push_str(&labeling(&expr, size, colour));
             true
+        }
+        OutputLayer::Changes => {
+            let mut cats = String::new();
+            let mut syms = String::new();
+            for (i, (key, zh, colour)) in CHANGE_COLOURS.iter().enumerate() {
+                let _ = write!(
+                    cats,
+                    r#"<category render="true" symbol="{i}" value="{key}" label="{zh} {key}" type="string"/>"#
+                );
+                syms.push_str(&fill_symbol(
+                    &i.to_string(),
+                    &rgba(colour, 120),
+                    "solid",
+                    &rgba(colour, 255),
+                    0.5,
+                ));
+            }
+            let _ = write!(
+                out,
+                r#"<renderer-v2 type="categorizedSymbol" attr="{}" symbollevels="0" enableorderby="0" forceraster="0"><categories>{cats}</categories><symbols>{syms}</symbols></renderer-v2>"#,
+                xml(&name("change"))
+            );
+            false
         }
         OutputLayer::OrphanBuildings => {
             let _ = write!(

@@ -1,6 +1,7 @@
 //! `summary.json`: what a run read, chose, rejected, found and wrote — the document
 //! machines read, and the one the report's inputs section shows.
 
+use crate::changes::ChangeSummary;
 use crate::constraints::ConstraintKind;
 use crate::ingest::table::JoinReport;
 use crate::ingest::InvalidPolicy;
@@ -86,6 +87,8 @@ pub struct QualityReport {
 /// `summary.json`.
 #[derive(Debug, Serialize)]
 pub struct Summary {
+    /// The run's id (also in `manifest.json` and every line of `run.log`).
+    pub run_id: String,
     pub landsift_version: &'static str,
     pub command: &'static str,
     pub config: Option<String>,
@@ -131,5 +134,8 @@ pub struct Summary {
     pub quality: QualityReport,
     /// What a reader of the result must know, also printed at the end of the run.
     pub warnings: Vec<Warning>,
+    /// What changed since the last publish (`run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangeSummary>,
     pub timings_s: BTreeMap<String, f64>,
 }

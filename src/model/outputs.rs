@@ -55,6 +55,8 @@ pub enum OutputLayer {
     /// The rejects table (GeoPackage) and `rejects.csv`.
     Rejects,
     OrphanBuildings,
+    /// What changed since the last publish (GeoPackage; `changes.csv` always).
+    Changes,
 }
 
 impl Choice for OutputLayer {
@@ -65,6 +67,7 @@ impl Choice for OutputLayer {
         OutputLayer::LargeCircles,
         OutputLayer::Rejects,
         OutputLayer::OrphanBuildings,
+        OutputLayer::Changes,
     ];
 
     /// The layer's name in every output (GeoPackage table, file stem, summary key).
@@ -76,6 +79,7 @@ impl Choice for OutputLayer {
             OutputLayer::LargeCircles => "large_circles",
             OutputLayer::Rejects => "rejects",
             OutputLayer::OrphanBuildings => "orphan_buildings",
+            OutputLayer::Changes => "changes",
         }
     }
 }

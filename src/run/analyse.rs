@@ -2,6 +2,7 @@
 //! buildings, scoring; and the parcels layer's columns they produce.
 
 use super::{Inputs, Model, Stage, Timer};
+use crate::changes::state::ParcelState;
 use crate::config::Settings;
 use crate::constraints::{self, Controls};
 use crate::criteria::Criteria;
@@ -343,4 +344,56 @@ fn measure_columns(measured: Option<&Measured>, n: usize) -> Vec<Column> {
             get(&|m| Value::Int(m.n_bldg as i64)),
         ),
     ]
+}
+
+impl Analysis {
+    /// Rebuilds the zone-id columns (after the zones were renamed to stable ids).
+    pub(super) fn refresh_zone_columns(&mut self) {
+        let fresh = zone_columns(&self.zones);
+        for c in fresh {
+            if let Some(old) = self.columns.iter_mut().find(|o| o.def.name == c.def.name) {
+                *old = c;
+            }
+        }
+    }
+
+    /// The position of a zone of `level` by its id.
+    pub(super) fn zone_index(&self, level: zone::ZoneLevel, id: &str) -> Option<usize> {
+        let list = match level {
+            zone::ZoneLevel::Small => &self.zones.small,
+            zone::ZoneLevel::Middle => &self.zones.middle,
+            zone::ZoneLevel::Large => &self.zones.large,
+        };
+        list.iter().position(|z| z.id == id)
+    }
+}
+
+/// Tonight's state of every parcel, for tomorrow's change report.
+pub(super) fn parcel_states(model: &Model, analysis: &Analysis) -> Vec<ParcelState> {
+    let parcels = &model.parcels.parcels;
+    let digests = crate::changes::state::digests(parcels);
+    let zone_id = |of: &[Option<u32>], zs: &[zone::Zone], i: usize| {
+        of[i].map(|z| zs[z as usize].id.clone()).unwrap_or_default()
+    };
+    let z = &analysis.zones;
+    parcels
+        .iter()
+        .zip(&analysis.scores)
+        .zip(digests)
+        .enumerate()
+        .map(|(i, ((p, s), geom))| ParcelState {
+            parcel_id: p.id.clone(),
+            town: analysis.town[i].clone(),
+            low: s.low,
+            ltype: s.ltype.map(|t| t.name().to_string()).unwrap_or_default(),
+            class: s.class.map(String::from).unwrap_or_default(),
+            score: s.score,
+            reasons: s.reasons_ids(),
+            area_m2: p.area_m2,
+            geom,
+            unit_id: zone_id(&z.unit_of, &z.small, i),
+            middle_id: zone_id(&z.middle_of, &z.middle, i),
+            large_id: zone_id(&z.large_of, &z.large, i),
+        })
+        .collect()
 }

@@ -1,13 +1,14 @@
-//! Orchestration of a whole run: read → CRS → validate → measure → score → write,
-//! with timings, a summary, and an all-or-nothing publish of the output directory.
+//! Orchestration of a whole run: read → CRS → validate → measure → score → zone →
+//! write, with timings and a log, a summary, and an atomic publish of the output folder
+//! ([`crate::publish`]) with its manifest and what changed since the last one.
 
 mod analyse;
 mod progress;
-mod publish;
 mod summary;
+mod write;
 
 use progress::Timer;
-pub use progress::{Observer, Silent, Stage};
+pub use progress::{LogRecord, Observer, Silent, Stage};
 
 pub use crate::export::summary::{
     ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, Summary,
@@ -32,10 +33,43 @@ pub struct RunOptions {
     pub overrides: Overrides,
     /// Output directory.
     pub out: PathBuf,
-    /// Overwrite outputs in a non-empty `out`.
+    /// Replace a non-empty `out` (its content goes to the history).
     pub force: bool,
     /// `false` for `landsift check`: validate everything, write nothing.
     pub write: bool,
+    /// Do nothing when inputs, configuration, criteria and version are those of the
+    /// published output (`--if-changed`).
+    pub if_changed: bool,
+    /// Earlier publishes kept in the history (`--keep`).
+    pub keep: usize,
+    /// The command line, for the manifest.
+    pub command_line: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            overrides: Overrides::default(),
+            out: PathBuf::from("out"),
+            force: false,
+            write: true,
+            if_changed: false,
+            keep: crate::publish::DEFAULT_KEEP,
+            command_line: Vec::new(),
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// It ran (and, for `run`, published); its summary.
+    Done(Box<Summary>),
+    /// `--if-changed` found nothing changed since the published run: nothing was done.
+    UpToDate {
+        run_id: String,
+        published_run: String,
+    },
 }
 
 /// The bundled sample district: `data/sample/` under the working directory when run
@@ -76,14 +110,45 @@ pub struct Model {
     pub towns: Option<TownBoundaries>,
 }
 
-/// Runs (or, with `write = false`, checks) a whole job and returns its summary;
-/// `observer` hears of every stage.
-pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Summary> {
-    let mut timer = Timer::new(observer);
+/// Runs (or, with `write = false`, checks) a whole job; `observer` hears of every stage
+/// and every log record.
+pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
+    let run_id = crate::publish::new_run_id();
+    let started = std::time::SystemTime::now();
+    let mut timer = Timer::new(observer, &run_id);
+    let mut start = timer.record("start");
+    start.message = Some(opts.command_line.join(" "));
+    timer.log(start);
     let (settings, sample) = resolve_settings(&opts.overrides)?;
     let criteria = criteria_of(&settings)?;
+    let outdir = crate::publish::OutDir::new(&opts.out);
+    let mut lock = None;
+    let mut recorded = None;
+    let mut previous = None;
     if opts.write {
-        publish::check_out_dir(&opts.out, opts.force)?;
+        let roles = input_files(&settings);
+        let paths: Vec<PathBuf> = roles.iter().map(|(_, p)| p.clone()).collect();
+        crate::publish::check_apart(&opts.out, &paths)?;
+        write::check_out_dir(&opts.out, opts.force)?;
+        let published = outdir.published();
+        let record = record_run(&settings, &criteria, &roles, published.as_ref())?;
+        if opts.if_changed {
+            if let Some(m) = published
+                .as_ref()
+                .filter(|m| m.fingerprint == record.fingerprint)
+            {
+                let mut r = timer.record("up_to_date");
+                r.message = Some(format!("inputs unchanged since run {}", m.run_id));
+                timer.log(r);
+                return Ok(Outcome::UpToDate {
+                    run_id,
+                    published_run: m.run_id.clone(),
+                });
+            }
+        }
+        lock = Some(outdir.lock(&run_id)?);
+        previous = crate::changes::state::read(&opts.out)?;
+        recorded = Some(record);
     }
     timer.begin(Stage::Read);
     let inputs = read_inputs(&settings)?;
@@ -101,29 +166,238 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Summary> {
         b.orphans = Some(m.orphans.len());
     }
     let gates = pass_gates(&facts, &settings)?;
-    let analysis = analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
+    let mut analysis = analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
+    let fared = previous.as_ref().map(|p| {
+        crate::changes::zone_ids::stabilise(&mut analysis.zones, &model.parcels.parcels, p)
+    });
+    analysis.refresh_zone_columns();
+    let states = analyse::parcel_states(&model, &analysis);
+    let changes = match &previous {
+        Some(p) => {
+            let mut c = crate::changes::parcel_changes(&states, p);
+            c.extend(crate::changes::zone_changes(
+                fared.as_deref().unwrap_or_default(),
+                |level, id| analysis.zone_index(level, id),
+            ));
+            c
+        }
+        None => Vec::new(),
+    };
     let mut summary = summary::build(
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
+    summary.run_id = run_id.clone();
     summary.quality.gates = gates;
-    if opts.write {
-        let results = publish::Results {
+    summary.changes = opts
+        .write
+        .then(|| crate::changes::summarise(&changes, previous.as_ref()));
+    if let (true, Some(record)) = (opts.write, recorded) {
+        let staging = outdir.staging(&run_id)?;
+        let parts = Parts {
             settings: &settings,
             criteria: &criteria,
             inputs: &inputs,
             model: &model,
             analysis: &analysis,
-            summary: &summary,
+            changes: &changes,
+            states: &states,
         };
-        let written = publish::write_outputs(opts, results, &mut timer)?;
-        summary.outputs = written.outputs;
-        summary.shapefile_field_names = written.shortened;
+        let published = publish_run(
+            opts, &outdir, &staging, &mut timer, parts, summary, record, started,
+        );
+        if published.is_err() {
+            // A failed run leaves nothing behind.
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        summary = published?;
+    } else {
+        summary.timings_s = timer.timings();
     }
-    summary.timings_s = timer.finish();
-    if opts.write {
-        publish::write_summary(&opts.out, &summary)?;
+    drop(lock);
+    Ok(Outcome::Done(Box::new(summary)))
+}
+
+/// What a run computed, for its writers.
+#[derive(Clone, Copy)]
+struct Parts<'a> {
+    settings: &'a Settings,
+    criteria: &'a Criteria,
+    inputs: &'a Inputs,
+    model: &'a Model,
+    analysis: &'a Analysis,
+    changes: &'a [crate::changes::Change],
+    states: &'a [crate::changes::state::ParcelState],
+}
+
+/// Writes the whole output into `staging`, `manifest.json` last, and publishes it.
+#[allow(clippy::too_many_arguments)]
+fn publish_run(
+    opts: &RunOptions,
+    outdir: &crate::publish::OutDir,
+    staging: &Path,
+    timer: &mut Timer<'_>,
+    parts: Parts,
+    mut summary: Summary,
+    record: RunRecord,
+    started: std::time::SystemTime,
+) -> Result<Summary> {
+    use crate::model::time::iso_utc;
+    use crate::publish::manifest;
+    let results = write::Results {
+        settings: parts.settings,
+        criteria: parts.criteria,
+        inputs: parts.inputs,
+        model: parts.model,
+        analysis: parts.analysis,
+        summary: &summary,
+        changes: parts.changes,
+    };
+    let shortened = write::write_outputs(staging, results, timer)?;
+    crate::changes::state::write(&staging.join(crate::changes::state::FILE), parts.states)?;
+    if let Some(c) = &summary.changes {
+        crate::changes::write_csv(&staging.join("changes.csv"), parts.changes, c)?;
     }
+    timer.begin(Stage::Publish);
+    summary.shapefile_field_names = shortened;
+    // The log of the run so far: its gates, warnings and result.
+    for g in &summary.quality.gates {
+        let mut r = timer.record("gate");
+        r.code = Some(g.gate.to_string());
+        r.message = Some(g.message.clone());
+        timer.log(r);
+    }
+    for w in &summary.warnings {
+        let mut r = timer.record("warning");
+        r.code = Some(w.code.to_string());
+        r.counts.insert("count", w.count as u64);
+        r.message = Some(w.message.clone());
+        timer.log(r);
+    }
+    let mut r = timer.record("result");
+    r.counts.insert("parcels_in", summary.parcels_in as u64);
+    r.counts.insert("parcels_kept", summary.parcels_out as u64);
+    r.counts
+        .insert("parcels_rejected", summary.parcels_rejected as u64);
+    r.counts.insert("low", summary.scoring.low_parcels as u64);
+    r.counts.insert("large", summary.zones.large_circles as u64);
+    r.counts
+        .insert("middle", summary.zones.middle_circles as u64);
+    r.counts.insert("small", summary.zones.small_circles as u64);
+    r.exit_code = Some(0);
+    timer.log(r);
+    write_text(&staging.join("run.log"), &timer.log_text())?;
+    summary.timings_s = timer.timings();
+    let mut outputs: Vec<String> = std::fs::read_dir(staging)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    outputs.push("summary.json".into());
+    outputs.push(manifest::FILE.into());
+    outputs.sort();
+    summary.outputs = outputs;
+    write::write_summary(staging, &summary)?;
+    let m = manifest::Manifest {
+        run_id: summary.run_id.clone(),
+        landsift_version: crate::VERSION.into(),
+        started: iso_utc(started),
+        finished: iso_utc(std::time::SystemTime::now()),
+        command_line: opts.command_line.clone(),
+        config: record.config,
+        criteria: record.criteria,
+        settings_sha256: record.settings_sha256,
+        inputs: record.inputs,
+        fingerprint: record.fingerprint,
+        previous_run: outdir.published().map(|m| m.run_id),
+        outputs: manifest::record_outputs(staging)?,
+        exit_status: 0,
+    };
+    let text = serde_json::to_string_pretty(&m).unwrap_or_default() + "\n";
+    write_text(&staging.join(manifest::FILE), &text)?;
+    outdir.publish(staging, opts.keep)?;
+    timer.end();
+    let mut r = timer.record("published");
+    r.message = Some(opts.out.display().to_string());
+    timer.log(r);
     Ok(summary)
+}
+
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::output(path, "cannot write").because(e))
+}
+
+/// What the manifest records of a run's inputs, taken before the run reads them.
+struct RunRecord {
+    config: Option<crate::publish::manifest::Named>,
+    criteria: crate::publish::manifest::Named,
+    settings_sha256: String,
+    inputs: Vec<crate::publish::manifest::InputFile>,
+    fingerprint: String,
+}
+
+/// Every input file of a run, with its role.
+fn input_files(settings: &Settings) -> Vec<(String, PathBuf)> {
+    let mut v: Vec<(String, PathBuf)> = Vec::new();
+    let mut add = |role: &str, p: &Option<PathBuf>| {
+        if let Some(p) = p {
+            v.push((role.to_string(), p.clone()));
+        }
+    };
+    add("parcels", &settings.parcels);
+    add("buildings", &settings.buildings);
+    add("survey", &settings.survey);
+    add("barriers", &settings.barriers);
+    add("towns", &settings.towns);
+    add("config", &settings.config_path);
+    add("criteria", &settings.criteria_file);
+    for c in &settings.constraints {
+        v.push((
+            format!("constraint:{}", c.kind.share_field()),
+            c.path.clone(),
+        ));
+    }
+    v
+}
+
+/// Records the inputs (hashing what changed since the published manifest) and the
+/// run's fingerprint.
+fn record_run(
+    settings: &Settings,
+    criteria: &Criteria,
+    roles: &[(String, PathBuf)],
+    published: Option<&crate::publish::manifest::Manifest>,
+) -> Result<RunRecord> {
+    use crate::publish::manifest::{self, Named};
+    let inputs = manifest::record_inputs(roles, published)?;
+    let config = settings.config_path.as_ref().map(|p| Named {
+        name: p.display().to_string(),
+        sha256: inputs
+            .iter()
+            .find(|i| i.role == "config")
+            .map(|i| i.sha256.clone())
+            .unwrap_or_default(),
+    });
+    let criteria = Named {
+        name: criteria.origin.clone(),
+        sha256: criteria.digest.clone(),
+    };
+    let settings_sha256 = manifest::sha256_hex(format!("{settings:?}").as_bytes());
+    let fingerprint = manifest::fingerprint(
+        crate::VERSION,
+        config.as_ref(),
+        &criteria,
+        &settings_sha256,
+        &inputs,
+    );
+    Ok(RunRecord {
+        config,
+        criteria,
+        settings_sha256,
+        inputs,
+        fingerprint,
+    })
 }
 
 /// What the quality gates judge, from the validated model.

@@ -61,12 +61,56 @@ impl Stage {
     }
 }
 
+/// One line of a run's log: what `--log-format json` prints on stderr, one JSON object
+/// a line, and what `run.log` in the output holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LogRecord {
+    /// ISO 8601 UTC.
+    pub ts: String,
+    pub run_id: String,
+    /// `start`, `stage_started`, `stage_finished`, `gate`, `warning`, `result`,
+    /// `up_to_date`, `error`.
+    pub event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<&'static str>,
+    /// Seconds since the run started.
+    pub elapsed_s: f64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<&'static str, u64>,
+    /// A warning's or gate's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+impl LogRecord {
+    /// A record of `event` at this moment.
+    pub fn new(run_id: &str, event: &'static str, elapsed_s: f64) -> Self {
+        LogRecord {
+            ts: crate::model::time::iso_utc(std::time::SystemTime::now()),
+            run_id: run_id.to_string(),
+            event,
+            stage: None,
+            elapsed_s,
+            counts: BTreeMap::new(),
+            code: None,
+            message: None,
+            exit_code: None,
+        }
+    }
+}
+
 /// Receives a run's progress. Every method has a default that does nothing.
 pub trait Observer: Sync {
     /// A stage begins.
     fn started(&self, _stage: Stage) {}
     /// A stage ended after `seconds`, with what it counted (e.g. `parcels_kept`).
     fn finished(&self, _stage: Stage, _seconds: f64, _counts: &BTreeMap<&'static str, u64>) {}
+    /// Every log record, as it happens (`start` first, with the run id).
+    fn record(&self, _record: &LogRecord) {}
 }
 
 /// An observer that ignores everything (tests, benchmarks, library callers).
@@ -74,24 +118,48 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
-/// Times the stages and tells the observer.
+/// Times the stages, tells the observer, and keeps the log for `run.log`.
 pub(crate) struct Timer<'a> {
     observer: &'a dyn Observer,
+    run_id: String,
     start: Instant,
     current: Option<(Stage, Instant)>,
     counts: BTreeMap<&'static str, u64>,
     laps: BTreeMap<String, f64>,
+    log: Vec<LogRecord>,
 }
 
 impl<'a> Timer<'a> {
-    pub(crate) fn new(observer: &'a dyn Observer) -> Self {
+    pub(crate) fn new(observer: &'a dyn Observer, run_id: &str) -> Self {
         Timer {
             observer,
+            run_id: run_id.to_string(),
             start: Instant::now(),
             current: None,
             counts: BTreeMap::new(),
             laps: BTreeMap::new(),
+            log: Vec::new(),
         }
+    }
+
+    /// A log record of `event` now (to be filled and passed to [`Timer::log`]).
+    pub(crate) fn record(&self, event: &'static str) -> LogRecord {
+        LogRecord::new(&self.run_id, event, self.start.elapsed().as_secs_f64())
+    }
+
+    /// Logs a record: the observer hears it, `run.log` will hold it.
+    pub(crate) fn log(&mut self, record: LogRecord) {
+        self.observer.record(&record);
+        self.log.push(record);
+    }
+
+    /// The log so far, one JSON object a line.
+    pub(crate) fn log_text(&self) -> String {
+        self.log
+            .iter()
+            .filter_map(|r| serde_json::to_string(r).ok())
+            .map(|l| l + "\n")
+            .collect()
     }
 
     /// Ends the stage in progress (if any) and begins `stage`.
@@ -99,6 +167,9 @@ impl<'a> Timer<'a> {
         self.end();
         self.current = Some((stage, Instant::now()));
         self.observer.started(stage);
+        let mut r = self.record("stage_started");
+        r.stage = Some(stage.key());
+        self.log(r);
     }
 
     /// Attaches a count to the stage in progress.
@@ -112,15 +183,19 @@ impl<'a> Timer<'a> {
             let seconds = began.elapsed().as_secs_f64();
             *self.laps.entry(stage.key().into()).or_default() += seconds;
             self.observer.finished(stage, seconds, &self.counts);
-            self.counts.clear();
+            let mut r = self.record("stage_finished");
+            r.stage = Some(stage.key());
+            r.counts = std::mem::take(&mut self.counts);
+            r.message = Some(format!("{seconds:.3} s"));
+            self.log(r);
         }
     }
 
-    /// The timings of every stage, and the total.
-    pub(crate) fn finish(mut self) -> BTreeMap<String, f64> {
+    /// The timings of every stage so far, and the total.
+    pub(crate) fn timings(&mut self) -> BTreeMap<String, f64> {
         self.end();
-        self.laps
-            .insert("total".into(), self.start.elapsed().as_secs_f64());
-        self.laps
+        let mut laps = self.laps.clone();
+        laps.insert("total".into(), self.start.elapsed().as_secs_f64());
+        laps
     }
 }

@@ -64,6 +64,7 @@ pub(super) fn build(
         analysis.measured.is_some(),
     );
     let mut summary = Summary {
+        run_id: String::new(),
         landsift_version: env!("CARGO_PKG_VERSION"),
         command: if write { "run" } else { "check" },
         config: settings
@@ -128,6 +129,7 @@ pub(super) fn build(
             rules_not_evaluated,
         },
         warnings: Vec::new(),
+        changes: None,
         timings_s: BTreeMap::new(),
     };
     summary.warnings = warnings(&summary);

@@ -27,6 +27,10 @@ pub struct Cli {
     /// Say every stage as it starts, and the timings.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// How the log on stderr looks: `human` (progress and a closing result) or `json`
+    /// (one JSON object a line: run id, event, stage, elapsed, counts, exit code).
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "human", value_parser = ["human", "json"])]
+    pub log_format: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +40,13 @@ pub enum Command {
     Run(RunArgs),
     /// Validate inputs and config; write nothing (the summary goes to stdout).
     Check(InputArgs),
+    /// Check a published output folder against its manifest.json (every file listed,
+    /// with its SHA-256, and nothing else).
+    Verify {
+        /// The output folder.
+        #[arg(value_name = "DIR", default_value = "out")]
+        dir: PathBuf,
+    },
 }
 
 /// A parser that accepts exactly the names of a [`Choice`] (and lists them in `--help`).
@@ -161,9 +172,16 @@ pub struct RunArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// Overwrite outputs in a non-empty output directory.
+    /// Replace a non-empty output directory (its content is kept in DIR.runs/history).
     #[arg(long)]
     pub force: bool,
+    /// Do nothing (exit 0, "up to date") when inputs, configuration, criteria and version
+    /// are those of the published output.
+    #[arg(long)]
+    pub if_changed: bool,
+    /// Earlier publishes kept in DIR.runs/history.
+    #[arg(long, value_name = "N", default_value_t = landsift::publish::DEFAULT_KEEP)]
+    pub keep: usize,
 }
 
 impl InputArgs {

@@ -5,7 +5,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use landsift::model::time::iso_utc;
 use landsift::quality::group_digits;
-use landsift::run::{Observer, Stage, Summary};
+use landsift::run::{LogRecord, Observer, Stage, Summary};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -25,15 +25,42 @@ pub enum Verbosity {
 pub struct Console {
     verbosity: Verbosity,
     terminal: bool,
+    /// `--log-format json`: JSON lines instead of progress and a closing result.
+    json: bool,
     spinner: Mutex<Option<ProgressBar>>,
+    /// The run's id (from its `start` record), for an error line.
+    run_id: Mutex<String>,
 }
 
 impl Console {
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, json: bool) -> Self {
         Console {
             verbosity,
-            terminal: std::io::stderr().is_terminal(),
+            terminal: std::io::stderr().is_terminal() && !json,
+            json,
             spinner: Mutex::new(None),
+            run_id: Mutex::new(String::new()),
+        }
+    }
+
+    /// A run's failure: the message (human), or an `error` record (JSON).
+    pub fn error(&self, message: &str, code: i32) {
+        if self.json {
+            let id = self.run_id.lock().map(|s| s.clone()).unwrap_or_default();
+            let r = crate::error_record(&id, message, code);
+            self.say(&serde_json::to_string(&r).unwrap_or_default());
+        } else {
+            self.say(&format!("landsift: {message}"));
+        }
+    }
+
+    /// `--if-changed` found nothing to do.
+    pub fn up_to_date(&self, out: &std::path::Path, published_run: &str) {
+        if !self.json && self.verbosity > Verbosity::Quiet {
+            self.say(&format!(
+                "最新 up to date — {} already holds run {published_run} of these inputs; nothing done",
+                out.display()
+            ));
         }
     }
 
@@ -66,7 +93,7 @@ impl Console {
     /// The closing result of a run or check.
     pub fn result(&self, s: &Summary, out: Option<&std::path::Path>) {
         self.stop();
-        if self.verbosity == Verbosity::Quiet {
+        if self.verbosity == Verbosity::Quiet || self.json {
             return;
         }
         let n = |x: usize| group_digits(x as i64);
@@ -158,8 +185,19 @@ fn counts_text(counts: &BTreeMap<&'static str, u64>) -> String {
 }
 
 impl Observer for Console {
+    fn record(&self, record: &LogRecord) {
+        if record.event == "start" {
+            if let Ok(mut id) = self.run_id.lock() {
+                *id = record.run_id.clone();
+            }
+        }
+        if self.json {
+            self.say(&serde_json::to_string(record).unwrap_or_default());
+        }
+    }
+
     fn started(&self, stage: Stage) {
-        if self.verbosity == Verbosity::Quiet {
+        if self.verbosity == Verbosity::Quiet || self.json {
             return;
         }
         if self.terminal {
@@ -181,7 +219,7 @@ impl Observer for Console {
     }
 
     fn finished(&self, stage: Stage, seconds: f64, counts: &BTreeMap<&'static str, u64>) {
-        if self.verbosity == Verbosity::Quiet {
+        if self.verbosity == Verbosity::Quiet || self.json {
             return;
         }
         self.stop();

@@ -7,7 +7,7 @@ mod console;
 use clap::Parser;
 use cli::{Cli, Command};
 use console::{Console, Verbosity};
-use landsift::run::{run, RunOptions};
+use landsift::run::{run, LogRecord, Outcome, RunOptions};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -15,13 +15,14 @@ use std::process::ExitCode;
 const EXIT_OUTPUT: u8 = 8;
 
 fn main() -> ExitCode {
+    let command_line: Vec<String> = std::env::args().collect();
     let cli = Cli::parse();
     let verbosity = match (cli.quiet, cli.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, true) => Verbosity::Verbose,
         (false, false) => Verbosity::Normal,
     };
-    let console = Console::new(verbosity);
+    let console = Console::new(verbosity, cli.log_format == "json");
     landsift::ingest::gdal::quiet();
     let (opts, check) = match cli.command {
         Command::Run(args) => (
@@ -30,21 +31,25 @@ fn main() -> ExitCode {
                 out: args.out,
                 force: args.force,
                 write: true,
+                if_changed: args.if_changed,
+                keep: args.keep,
+                command_line,
             },
             false,
         ),
         Command::Check(args) => (
             RunOptions {
                 overrides: args.into_overrides(),
-                out: Default::default(),
-                force: false,
                 write: false,
+                command_line,
+                ..RunOptions::default()
             },
             true,
         ),
+        Command::Verify { dir } => return verify(&dir, &console),
     };
     match run(&opts, &console) {
-        Ok(summary) => {
+        Ok(Outcome::Done(summary)) => {
             console.result(&summary, (!check).then_some(opts.out.as_path()));
             if check {
                 // `check` prints the summary for scripts; a closed or full stdout is an
@@ -58,10 +63,38 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Ok(Outcome::UpToDate { published_run, .. }) => {
+            console.up_to_date(&opts.out, &published_run);
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             console.stop();
-            console.say(&format!("landsift: {}", e.report()));
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+            let code = u8::try_from(e.exit_code()).unwrap_or(1);
+            console.error(&e.report(), i32::from(code));
+            ExitCode::from(code)
         }
     }
+}
+
+/// `landsift verify DIR`: exit 0 when the folder matches its manifest, else 4 with
+/// every difference.
+fn verify(dir: &std::path::Path, console: &Console) -> ExitCode {
+    let problems = landsift::publish::manifest::verify(dir);
+    if problems.is_empty() {
+        console.say(&format!("landsift: {} matches its manifest", dir.display()));
+        ExitCode::SUCCESS
+    } else {
+        for p in &problems {
+            console.say(&format!("landsift: {p}"));
+        }
+        ExitCode::from(4)
+    }
+}
+
+/// An error as a log record, for `--log-format json`.
+pub fn error_record(run_id: &str, message: &str, code: i32) -> LogRecord {
+    let mut r = LogRecord::new(run_id, "error", 0.0);
+    r.message = Some(message.to_string());
+    r.exit_code = Some(code);
+    r
 }

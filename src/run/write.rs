@@ -1,8 +1,8 @@
-//! Writing a run's outputs: every file goes to a staging folder inside the output
-//! directory first and is moved into place at the end, so a failed run never leaves a
-//! half-written set beside a good one.
+//! Writing a run's outputs into its staging folder (publishing it is
+//! [`crate::publish`]'s job).
 
-use super::{Analysis, Inputs, Model, RunOptions, Stage, Summary, Timer};
+use super::{Analysis, Inputs, Model, Stage, Summary, Timer};
+use crate::changes::Change;
 use crate::config::{OutputSelection, Settings};
 use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
@@ -11,16 +11,10 @@ use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
 use crate::model::{FieldDef, FieldKind, Format, OutputLayer, Value};
 use crate::zone::ZoneLevel;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// What was written.
-pub(super) struct Written {
-    pub outputs: Vec<String>,
-    /// Shapefile field names that had to be shortened (long → short).
-    pub shortened: BTreeMap<String, String>,
-}
-
-/// Refuses a non-empty output directory unless `--force`.
+/// Refuses a non-empty output folder unless `--force` (whose old content then goes to
+/// the history at the publish).
 pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !out.is_dir() {
         return Err(Error::output(out, "exists and is not a directory"));
@@ -32,7 +26,7 @@ pub(super) fn check_out_dir(out: &Path, force: bool) -> Result<()> {
     if non_empty && !force {
         return Err(Error::output(
             out,
-            "exists and is not empty; pass --force to overwrite landsift's outputs in it",
+            "exists and is not empty; pass --force to replace it (its content is kept in the history beside it)",
         ));
     }
     Ok(())
@@ -47,50 +41,13 @@ pub(super) struct Results<'a> {
     pub model: &'a Model,
     pub analysis: &'a Analysis,
     pub summary: &'a Summary,
-}
-
-pub(super) fn write_outputs(
-    opts: &RunOptions,
-    results: Results,
-    timer: &mut Timer<'_>,
-) -> Result<Written> {
-    let out = &opts.out;
-    let io = |p: &Path, e: std::io::Error| Error::output(p, "cannot write").because(e);
-    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    let stage = out.join(".landsift-staging");
-    if stage.exists() {
-        std::fs::remove_dir_all(&stage).map_err(|e| io(&stage, e))?;
-    }
-    std::fs::create_dir_all(&stage).map_err(|e| io(&stage, e))?;
-    let staged = stage_outputs(&stage, results, timer);
-    if staged.is_err() {
-        // A failed run leaves nothing behind.
-        let _ = std::fs::remove_dir_all(&stage);
-    }
-    let shortened = staged?;
-
-    timer.begin(Stage::Publish);
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&stage)
-        .map_err(|e| io(&stage, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    let mut outputs = Vec::new();
-    for from in entries {
-        let name = from.file_name().expect("entries have names").to_owned();
-        let to = out.join(&name);
-        std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
-        outputs.push(name.to_string_lossy().into_owned());
-    }
-    std::fs::remove_dir(&stage).map_err(|e| io(&stage, e))?;
-    outputs.push("summary.json".into());
-    timer.end();
-    Ok(Written { outputs, shortened })
+    /// What changed since the last publish.
+    pub changes: &'a [Change],
 }
 
 /// Writes every selected output into the staging folder; returns the parcels layer's
 /// shortened Shapefile field names.
-fn stage_outputs(
+pub(super) fn write_outputs(
     stage: &Path,
     results: Results,
     timer: &mut Timer<'_>,
@@ -145,6 +102,17 @@ fn stage_outputs(
         .filter(|_| sel.has_layer(OutputLayer::OrphanBuildings))
     {
         layers.push((OutputLayer::OrphanBuildings, o));
+    }
+    let changes = results
+        .summary
+        .changes
+        .as_ref()
+        .map(|_| changes_layer(model, analysis, results.changes));
+    if let Some(c) = changes
+        .as_ref()
+        .filter(|_| sel.has_layer(OutputLayer::Changes))
+    {
+        layers.push((OutputLayer::Changes, c));
     }
     if sel.writes(Format::Gpkg) {
         write_gpkg_and_project(&stage, &layers, model, sel)?;
@@ -280,6 +248,7 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
         stats: &stats,
         criteria: r.criteria,
         summary,
+        changes: r.changes,
     });
     write_text(&stage.join("report.html"), &html)
 }
@@ -293,6 +262,59 @@ fn extent(parcels: &[crate::model::Parcel]) -> Option<[f64; 4]> {
     use geo::BoundingRect;
     let rects = parcels.iter().filter_map(|p| p.geometry.bounding_rect());
     crate::spatial::planar::extent(rects).map(crate::spatial::planar::bounds)
+}
+
+/// What changed since the last publish, with the geometry each change concerns now
+/// (none for what was removed).
+fn changes_layer<'a>(model: &'a Model, analysis: &'a Analysis, changes: &[Change]) -> OutLayer<'a> {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(s.to_string())
+        }
+    };
+    let z = &analysis.zones;
+    let rows = changes
+        .iter()
+        .map(|c| OutRow {
+            geometry: c.now.and_then(|i| match c.subject {
+                "parcel" => model.parcels.parcels.get(i).map(|p| &p.geometry),
+                "small_circle" => z.small.get(i).map(|z| &z.outline),
+                "middle_circle" => z.middle.get(i).map(|z| &z.outline),
+                "large_circle" => z.large.get(i).map(|z| &z.outline),
+                _ => None,
+            }),
+            values: vec![
+                text(c.subject),
+                text(&c.id),
+                text(&c.town),
+                text(c.change),
+                text(c.change_zh()),
+                text(&c.before),
+                text(&c.after),
+                text(&c.detail),
+            ],
+        })
+        .collect();
+    let field = |n: &str| FieldDef::new(n, FieldKind::Text);
+    OutLayer::of(
+        OutputLayer::Changes,
+        [
+            "subject",
+            "id",
+            "town",
+            "change",
+            "change_zh",
+            "before",
+            "after",
+            "detail",
+        ]
+        .into_iter()
+        .map(field)
+        .collect(),
+        rows,
+    )
 }
 
 /// Buildings that stand in no parcel (roads, rivers, outside the parcels layer).
@@ -325,9 +347,9 @@ fn orphan_layer<'a>(model: &'a Model, analysis: &Analysis) -> Option<OutLayer<'a
     ))
 }
 
-/// Writes `summary.json`, the last file of a run.
-pub(super) fn write_summary(out: &Path, summary: &Summary) -> Result<()> {
-    let path = out.join("summary.json");
+/// Writes `summary.json`.
+pub(super) fn write_summary(dir: &Path, summary: &Summary) -> Result<()> {
+    let path = dir.join("summary.json");
     let text = serde_json::to_string_pretty(summary).expect("summary serialises");
     std::fs::write(&path, text + "\n").map_err(|e| Error::output(&path, "cannot write").because(e))
 }
