@@ -408,11 +408,21 @@ fn cell_text<'v>(
             Some(r) if r.fract() == 0.0 && r.abs() < 9.0e18 => {
                 Some(Cow::Owned((r as i64).to_string()))
             }
-            _ => return Err(format!("{other:?} is not an integer")),
+            _ => {
+                return Err(format!(
+                    "'{}' is not an integer",
+                    other.as_text().unwrap_or_default()
+                ))
+            }
         },
         (FieldKind::Real, other) => match other.as_f64() {
             Some(r) => format_real(r).map(Cow::Owned),
-            None => return Err(format!("{other:?} is not a number")),
+            None => {
+                return Err(format!(
+                    "'{}' is not a number",
+                    other.as_text().unwrap_or_default()
+                ))
+            }
         },
     })
 }
