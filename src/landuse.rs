@@ -68,7 +68,8 @@ impl Scheme {
         })
     }
 
-    /// The land type that the low-efficiency criteria group codes into.
+    /// The land type that the low-efficiency criteria group codes into. Rural homesteads
+    /// (用地用海 0703 农村宅基地, 三调 0702) are villages (低效村庄用地), not old urban housing.
     pub fn land_class(self, code: &str) -> Option<LandClass> {
         self.name_of(code)?;
         let c4 = &code[..code.len().min(4)];
@@ -76,45 +77,249 @@ impl Scheme {
             Scheme::Yongdi2023 => match c4 {
                 "1001" | "1101" => LandClass::Industrial,
                 "0901" | "0902" | "0903" | "0904" => LandClass::Commercial,
-                "0701" | "0703" => LandClass::Residential,
+                "0701" => LandClass::Residential,
+                "0703" | "0704" => LandClass::Village,
                 _ if c4 == "0702" || c4.starts_with("08") => LandClass::Facility,
                 _ => return None,
             },
             Scheme::Sandiao => match c4 {
                 "0601" | "0508" => LandClass::Industrial,
                 "05H1" => LandClass::Commercial,
-                "0701" | "0702" => LandClass::Residential,
+                "0701" => LandClass::Residential,
+                "0702" => LandClass::Village,
                 "08H1" | "08H2" | "0809" => LandClass::Facility,
                 _ => return None,
             },
         };
         Some(class)
     }
+
+    /// What a code is used for, at the grain at which current and planned use are
+    /// compared ([`compatible`]); `None` for a code the scheme does not have.
+    pub fn use_group(self, code: &str) -> Option<UseGroup> {
+        self.name_of(code)?;
+        let c2 = &code[..code.len().min(2)];
+        let c4 = &code[..code.len().min(4)];
+        Some(match self {
+            Scheme::Yongdi2023 => match c2 {
+                "07" if c4 == "0703" || c4 == "0704" => UseGroup::Village,
+                "07" if c4 == "0702" => UseGroup::Public,
+                "07" => UseGroup::Residential,
+                "08" => UseGroup::Public,
+                "09" => UseGroup::Commercial,
+                "10" | "11" => UseGroup::Industrial,
+                "12" => UseGroup::Transport,
+                "13" => UseGroup::Utilities,
+                "14" => UseGroup::Green,
+                "15" | "16" => UseGroup::Special,
+                _ => UseGroup::NonConstruction,
+            },
+            Scheme::Sandiao => match c2 {
+                "07" if c4 == "0702" => UseGroup::Village,
+                "07" => UseGroup::Residential,
+                "08" if c4 == "0810" => UseGroup::Green,
+                "08" if c4 == "0809" => UseGroup::Utilities,
+                "08" => UseGroup::Public,
+                "05" if c4 == "0508" => UseGroup::Industrial,
+                "05" => UseGroup::Commercial,
+                "06" => UseGroup::Industrial,
+                "09" => UseGroup::Special,
+                "10" if c4 == "1006" => UseGroup::NonConstruction,
+                "10" => UseGroup::Transport,
+                "11" if c4 == "1109" => UseGroup::Utilities,
+                "12" if c4 == "1201" => UseGroup::Special,
+                _ => UseGroup::NonConstruction,
+            },
+        })
+    }
+
+    /// Whether a code is construction land (建设用地): the denominator of the shares a
+    /// bureau reports (roads and parks in, farmland and water out).
+    pub fn is_construction(self, code: &str) -> bool {
+        self.use_group(code)
+            .is_some_and(|g| g != UseGroup::NonConstruction)
+    }
 }
 
-/// Land types of the low-efficiency criteria (Tianjin guideline types).
+/// Land types of the low-efficiency criteria: the five types of 《自然资源部关于开展低效用地
+/// 再开发试点工作的通知》(自然资发〔2023〕171号) and the local guidelines that follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LandClass {
-    /// Industrial and warehousing (低效工业).
+    /// Industrial and warehousing (低效工业用地).
     Industrial,
-    /// Commercial and office (低效商办).
+    /// Commercial and office (低效商服用地).
     Commercial,
-    /// Residential (低效居住).
+    /// Urban residential (老旧住区).
     Residential,
-    /// Public facilities (低效设施).
+    /// Public facilities (低效公共设施用地).
     Facility,
+    /// Rural homesteads and village collective construction land (低效村庄用地).
+    Village,
 }
 
 impl LandClass {
+    pub const ALL: [LandClass; 5] = [
+        LandClass::Industrial,
+        LandClass::Commercial,
+        LandClass::Residential,
+        LandClass::Facility,
+        LandClass::Village,
+    ];
+
+    /// The name used in criteria files and output fields.
     pub fn name(self) -> &'static str {
         match self {
             LandClass::Industrial => "industrial",
             LandClass::Commercial => "commercial",
             LandClass::Residential => "residential",
             LandClass::Facility => "facility",
+            LandClass::Village => "village",
         }
     }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LandClass::Industrial => "工矿仓储",
+            LandClass::Commercial => "商服",
+            LandClass::Residential => "居住",
+            LandClass::Facility => "公共设施",
+            LandClass::Village => "村庄",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LandClass> {
+        LandClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Use groups for comparing current and planned use (用途不合理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseGroup {
+    Residential,
+    Village,
+    Public,
+    Commercial,
+    Industrial,
+    Transport,
+    Utilities,
+    Green,
+    Special,
+    NonConstruction,
+}
+
+impl UseGroup {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            UseGroup::Residential => "居住",
+            UseGroup::Village => "村庄",
+            UseGroup::Public => "公共管理与公共服务",
+            UseGroup::Commercial => "商业服务业",
+            UseGroup::Industrial => "工矿仓储",
+            UseGroup::Transport => "交通运输",
+            UseGroup::Utilities => "公用设施",
+            UseGroup::Green => "绿地与开敞空间",
+            UseGroup::Special => "特殊及留白",
+            UseGroup::NonConstruction => "非建设用地",
+        }
+    }
+}
+
+/// Whether a current use may stay under a planned use (用途不合理 when not). The table
+/// (README "Planned use"): a use is compatible with its own group; housing and commerce
+/// mix (商住); public services may stand in residential areas; village housing may stand
+/// where the plan keeps housing; industry and warehousing only with industry and
+/// warehousing (industry in a planned residential or commercial area is the 退二进三 case);
+/// roads, utilities, parks and non-construction land in the plan admit nothing else.
+///
+/// ```
+/// use landsift::landuse::{compatible, UseGroup::*};
+/// assert!(compatible(Industrial, Industrial));
+/// assert!(!compatible(Industrial, Residential)); // 退二进三
+/// assert!(compatible(Commercial, Residential)); // 商住
+/// assert!(!compatible(Residential, Green));
+/// ```
+pub fn compatible(current: UseGroup, planned: UseGroup) -> bool {
+    use UseGroup::*;
+    current == planned
+        || matches!(
+            (current, planned),
+            (Commercial, Residential)
+                | (Residential, Commercial)
+                | (Public, Residential)
+                | (Village, Residential)
+                | (Residential, Village)
+                | (Public, Village)
+        )
+}
+
+/// The use groups of a planned use as a plan writes it: a 用地用海 2023 code (`0701`,
+/// `070102`), a GB 50137-2011 letter code of an older 控制性详细规划 (`R2`, `M1`, `B1`), a
+/// 用地用海 name (`城镇住宅用地`), or a mix of them (`R2/B1`, `0701+0901`: 混合用地, where
+/// any of the parts admits the current use). `None` when a part cannot be read.
+///
+/// ```
+/// use landsift::landuse::{planned_groups, UseGroup::*};
+/// assert_eq!(planned_groups("R2"), Some(vec![Residential]));
+/// assert_eq!(planned_groups("0901"), Some(vec![Commercial]));
+/// assert_eq!(planned_groups("R2/B1"), Some(vec![Residential, Commercial]));
+/// assert_eq!(planned_groups("城镇住宅用地"), Some(vec![Residential]));
+/// assert_eq!(planned_groups("1001"), Some(vec![Industrial]));
+/// assert_eq!(planned_groups("规划中"), None);
+/// ```
+pub fn planned_groups(raw: &str) -> Option<Vec<UseGroup>> {
+    let parts: Vec<&str> = raw
+        .split(['/', '+', '、', ',', '，', ';', '；', '|'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let mut groups = Vec::new();
+    for part in parts {
+        let g = gb50137_group(part)
+            .or_else(|| Scheme::Yongdi2023.use_group(&normalise_code(part)))
+            .or_else(|| yongdi_name_group(part))?;
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    Some(groups)
+}
+
+/// The group of a GB 50137-2011 城市用地 code (`R`, `R2`, `M1`, `W`, `A33`, `H14`…).
+fn gb50137_group(code: &str) -> Option<UseGroup> {
+    let mut chars = code.chars();
+    let major = chars.next()?.to_ascii_uppercase();
+    let rest = chars.as_str();
+    if !rest.chars().all(|c| c.is_ascii_alphanumeric()) || rest.len() > 3 {
+        return None;
+    }
+    Some(match major {
+        'R' => UseGroup::Residential,
+        'A' => UseGroup::Public,
+        'B' => UseGroup::Commercial,
+        'M' | 'W' => UseGroup::Industrial,
+        'S' => UseGroup::Transport,
+        'U' => UseGroup::Utilities,
+        'G' => UseGroup::Green,
+        // H14 村庄建设用地; H4 特殊用地; the other H and E are outside the city's land.
+        'H' if rest == "14" => UseGroup::Village,
+        'H' if rest.starts_with('4') => UseGroup::Special,
+        'H' | 'E' => UseGroup::NonConstruction,
+        _ => return None,
+    })
+}
+
+/// The group of a 用地用海 2023 name, with or without its `用地` suffix.
+fn yongdi_name_group(name: &str) -> Option<UseGroup> {
+    let bare = name.trim_end_matches("用地");
+    YONGDI2023
+        .iter()
+        .find(|(_, n)| *n == name || n.trim_end_matches("用地") == bare)
+        .and_then(|(code, _)| Scheme::Yongdi2023.use_group(code))
 }
 
 /// Normalises a code as read: trims, and restores the leading zero that a numeric

@@ -9,9 +9,9 @@
 //! judged, buildings in no parcel, repairs, unreadable values. Both go into
 //! `summary.json`, the console and the report.
 
-use crate::criteria::{Criteria, FieldRef};
+use crate::criteria::{Condition, Criteria, FieldRef, Op};
 use crate::landuse::LandClass;
-use crate::model::{m2_to_mu, Choice, Range, M2_PER_KM2};
+use crate::model::{m2_to_mu, Choice, Range, SurveyField, M2_PER_KM2};
 use crate::score::Tally;
 use geo::Rect;
 use serde::Serialize;
@@ -261,15 +261,15 @@ fn top_reasons(by: &BTreeMap<String, usize>) -> String {
         .join(", ")
 }
 
-/// A rule that could not judge some parcels of its type.
+/// A rule that could not judge some parcels of its types.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleGap {
     pub rule: String,
     pub label_zh: String,
-    pub ltype: LandClass,
-    /// The field the rule reads.
+    pub types: Vec<LandClass>,
+    /// The fields the rule reads (`a+b` for a rule of several conditions).
     pub field: String,
-    /// Parcels of the rule's type.
+    /// Parcels of the rule's types.
     pub parcels: usize,
     /// Of those, parcels it could not judge (value unknown).
     pub not_evaluated: usize,
@@ -303,33 +303,55 @@ pub fn rule_gaps(
         .zip(&tally.rules)
         .filter(|(_, t)| t.not_evaluable > 0)
         .map(|(r, t)| {
-            let parcels = per_type.get(&r.ltype).copied().unwrap_or(0);
-            let why = match r.field_ref {
-                FieldRef::Measured(_) if !measured => {
-                    "measured from buildings, but no buildings layer was given".to_string()
-                }
-                FieldRef::Survey { field, measured: m }
-                    if fields_missing.iter().any(|f| f == field.name())
-                        && (m.is_none() || !measured) =>
-                {
-                    format!(
-                        "the data has no field for '{}' (map it in [fields] or join a survey table)",
-                        field.name()
-                    )
-                }
-                _ => format!("{} is unknown on them", r.field),
-            };
+            let parcels = r
+                .types
+                .iter()
+                .map(|ty| per_type.get(ty).copied().unwrap_or(0))
+                .sum();
+            let why: Vec<String> = r
+                .conditions
+                .iter()
+                .map(|c| gap_reason(c, fields_missing, measured))
+                .collect();
             RuleGap {
                 rule: r.id.clone(),
-                label_zh: r.label_zh.clone(),
-                ltype: r.ltype,
-                field: r.field.clone(),
+                label_zh: r.name_zh.clone(),
+                types: r.types.clone(),
+                field: r.fields(),
                 parcels,
                 not_evaluated: t.not_evaluable,
-                why,
+                why: dedup(why).join("; "),
             }
         })
         .collect()
+}
+
+/// Why one condition could not judge a parcel.
+fn gap_reason(c: &Condition, fields_missing: &[String], measured: bool) -> String {
+    let missing = |f: SurveyField| fields_missing.iter().any(|m| m == f.name());
+    match c.field_ref {
+        FieldRef::Measured(_) if !measured => {
+            "measured from buildings, but no buildings layer was given".to_string()
+        }
+        FieldRef::Survey { field, measured: m } if missing(field) && (m.is_none() || !measured) => {
+            format!(
+                "the data has no field for '{}' (map it in [fields] or join a survey table)",
+                field.name()
+            )
+        }
+        FieldRef::Class => "the composite class is unknown on them (not rated)".to_string(),
+        _ if c.op == Op::Conflicts && missing(SurveyField::PlannedUse) => {
+            "the data has no planned use (map plan_use in [fields], or give a planning layer)"
+                .to_string()
+        }
+        _ => format!("{} is unknown on them", c.field),
+    }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+    v
 }
 
 /// Something a reader of the result must know.
@@ -369,7 +391,11 @@ pub fn rule_warnings(gaps: &[RuleGap]) -> Vec<Warning> {
                     g.rule,
                     group_digits(g.not_evaluated as i64),
                     group_digits(g.parcels as i64),
-                    g.ltype.name(),
+                    g.types
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join("/"),
                     g.why
                 ),
             )

@@ -27,3 +27,17 @@ pub fn parcel(id: &str, index: usize, geometry: impl Into<MultiPolygon<f64>>) ->
         repaired: String::new(),
     }
 }
+
+/// A parcel without geometry (area 1000 m²) with this land-use code and these survey
+/// values, by engine field name; every other field unknown.
+pub fn parcel_with(id: &str, land_use: &str, values: &[(&str, Value)]) -> Parcel {
+    let mut p = parcel(id, 0, MultiPolygon::new(vec![]));
+    p.area_m2 = 1000.0;
+    p.survey[SurveyField::ParcelId.index()] = Value::Text(id.into());
+    p.survey[SurveyField::LandUse.index()] = Value::Text(land_use.into());
+    for (name, v) in values {
+        let f = SurveyField::from_name(name).unwrap_or_else(|| panic!("no field {name}"));
+        p.survey[f.index()] = v.clone();
+    }
+    p
+}

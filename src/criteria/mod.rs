@@ -61,8 +61,12 @@
 //! - `breaks`: score ≥ A → A, ≥ B → B, ≥ C → C, else D.
 
 mod file;
+pub mod industry;
 mod types;
 mod validate;
+pub mod vocab;
+
+pub use validate::is_chinese;
 
 pub use types::*;
 
@@ -126,332 +130,55 @@ pub fn parse(text: &str, path: &Path) -> Result<Criteria> {
     Ok(c)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::landuse::LandClass;
-
-    fn p(text: &str) -> Result<Criteria> {
-        parse(text, Path::new("t.toml"))
-    }
-
-    #[test]
-    fn every_preset_loads_and_validates() {
-        for name in preset_names() {
-            let c = load_preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(c.name, *name);
-            assert_eq!(c.origin, format!("preset {name}"));
-            assert!(!c.rules.is_empty());
-            for r in &c.rules {
-                assert!(!r.label_zh.is_empty() && !r.label_en.is_empty(), "{}", r.id);
-                assert!(!r.source.trim().is_empty(), "{name} {}: no source", r.id);
-            }
-            // Every type has at least one rule; industrial always has a composite.
-            for t in [
-                LandClass::Industrial,
-                LandClass::Commercial,
-                LandClass::Residential,
-                LandClass::Facility,
-            ] {
-                assert!(c.rules_for(t).count() > 0, "{name}: no {} rule", t.name());
-            }
-            assert!(c.composite.contains_key(&LandClass::Industrial));
+/// Whether a citation names a document by its number: a 文号 (`国土资发〔2008〕24号`,
+/// `国土资源部令第53号`) or a standard (`JGJ 125-2016`, `GB/T 4754-2017`, `DB3501/T 002—2021`).
+///
+/// ```
+/// use landsift::criteria::cites_document;
+/// assert!(cites_document("《闲置土地处置办法》（国土资源部令第53号）第二条"));
+/// assert!(cites_document("国办发〔2020〕23号"));
+/// assert!(cites_document("《危险房屋鉴定标准》（JGJ 125-2016）"));
+/// assert!(!cites_document("CRITERIA.md; seed 002"));
+/// assert!(!cites_document("〔2020〕"));
+/// ```
+pub fn cites_document(source: &str) -> bool {
+    let chars: Vec<char> = source.chars().collect();
+    let digits_then = |from: usize, end: char| {
+        let n = chars[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        n > 0 && chars.get(from + n) == Some(&end)
+    };
+    let wenhao = chars
+        .iter()
+        .enumerate()
+        .any(|(i, c)| *c == '〕' && digits_then(i + 1, '号'));
+    let ling = source
+        .match_indices("令第")
+        .any(|(i, m)| digits_then(source[..i + m.len()].chars().count(), '号'));
+    let standard = chars.iter().enumerate().any(|(i, c)| {
+        // Two or more capitals, an optional "/T", an optional space, digits, a dash, a year.
+        if !c.is_ascii_uppercase() || (i > 0 && chars[i - 1].is_ascii_uppercase()) {
+            return false;
         }
-        let err = load_preset("shenzhen").unwrap_err().to_string();
-        assert!(err.contains("national-default, dongguan, tianjin"), "{err}");
-    }
-
-    #[test]
-    fn national_default_is_spec_table() {
-        let c = load_preset("national-default").unwrap();
-        let got: Vec<(String, &str, String, String, String)> = c
-            .rules
+        let caps = chars[i..]
             .iter()
-            .map(|r| {
-                (
-                    r.id.clone(),
-                    r.ltype.name(),
-                    r.field.clone(),
-                    r.op.symbol().to_string(),
-                    r.threshold.to_string(),
-                )
-            })
-            .collect();
-        let want = [
-            ("IND_FAR", "industrial", "far", "<", "1.0"),
-            ("IND_COV", "industrial", "bld_cov", "<", "0.30"),
-            ("IND_TAX", "industrial", "tax_mu", "<", "10"),
-            (
-                "IND_CLASS",
-                "industrial",
-                "ind_class",
-                "in",
-                "{restricted,obsolete,限制,淘汰}",
-            ),
-            ("IND_IDLE", "industrial", "idle_yrs", ">=", "2"),
-            ("COM_VAC", "commercial", "vacancy", ">", "0.30"),
-            ("COM_TAX", "commercial", "tax_mu", "<", "20"),
-            ("RES_AGE", "residential", "yr_built", "<", "2000"),
-            ("RES_DANGER", "residential", "danger", "in", "{C,D}"),
-            ("FAC_IDLE", "facility", "idle_yrs", ">=", "2"),
-            ("FAC_DANGER", "facility", "danger", "in", "{C,D}"),
-        ];
-        let want: Vec<_> = want
-            .iter()
-            .map(|(a, b, f, o, t)| {
-                (
-                    a.to_string(),
-                    *b,
-                    f.to_string(),
-                    o.to_string(),
-                    t.to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(got, want);
-        let marks: Vec<(&str, Mark)> = c.rules.iter().map(|r| (r.id.as_str(), r.mark)).collect();
-        use Mark::*;
-        assert_eq!(
-            marks,
-            [
-                ("IND_FAR", Default),
-                ("IND_COV", Source),
-                ("IND_TAX", Default),
-                ("IND_CLASS", Default),
-                ("IND_IDLE", Source),
-                ("COM_VAC", Default),
-                ("COM_TAX", Default),
-                ("RES_AGE", Source),
-                ("RES_DANGER", Source),
-                ("FAC_IDLE", Default),
-                ("FAC_DANGER", Source),
-            ]
-        );
-        assert!(c
-            .rule("IND_COV")
-            .unwrap()
-            .source
-            .contains("国土资发〔2008〕24号"));
-        assert!(c.rule("IND_IDLE").unwrap().source.contains("第53号"));
-        assert!(c
-            .rule("RES_DANGER")
-            .unwrap()
-            .source
-            .contains("JGJ 125-2016"));
-        assert_eq!(c.measure.prefer, Prefer::Measured);
-        assert!(!c.measure.double_tall_storeys);
-        let ind = &c.composite[&LandClass::Industrial];
-        let w: Vec<(&str, f64)> = ind
-            .indicators
-            .iter()
-            .map(|i| (i.field.as_str(), i.weight))
-            .collect();
-        assert_eq!(
-            w,
-            [
-                ("tax_mu", 45.0),
-                ("out_mu", 20.0),
-                ("far", 20.0),
-                ("bld_cov", 15.0)
-            ]
-        );
-        assert_eq!(
-            ind.classes,
-            Classes {
-                method: ClassMethod::Percentile,
-                a: 0.25,
-                b: 0.70,
-                c: 0.95
-            }
-        );
-        let com = &c.composite[&LandClass::Commercial];
-        assert_eq!(com.indicators[0].benchmark, 20.0);
-        assert_eq!(com.indicators[1].direction, Direction::Lower);
-        assert_eq!(com.indicators[1].benchmark, 0.3);
-    }
-
-    #[test]
-    fn city_presets_differ_where_they_should() {
-        let dg = load_preset("dongguan").unwrap();
-        assert!(dg.measure.double_tall_storeys);
-        assert_eq!(dg.rule("IND_TAX").unwrap().threshold.to_string(), "15");
-        assert_eq!(dg.rule("IND_TAX").unwrap().mark, Mark::Default);
-        let tj = load_preset("tianjin").unwrap();
-        let ind = &tj.composite[&LandClass::Industrial];
-        assert_eq!(ind.classes.method, ClassMethod::Breaks);
-        let w: Vec<(&str, f64)> = ind
-            .indicators
-            .iter()
-            .map(|i| (i.field.as_str(), i.weight))
-            .collect();
-        assert_eq!(w, [("tax_mu", 45.0), ("out_mu", 35.0), ("far", 20.0)]);
-    }
-
-    #[test]
-    fn a_minimal_file_and_its_defaults() {
-        let c = p("name = \"x\"\n[[rule]]\nid = \"A\"\ntype = \"industrial\"\nfield = \"far_m\"\nop = \"<\"\nthreshold = 1\nmark = \"default\"\n").unwrap();
-        assert_eq!(c.measure.prefer, Prefer::Measured);
-        let r = &c.rules[0];
-        assert_eq!(r.field_ref, FieldRef::Measured(MeasuredField::Far));
-        assert_eq!(r.threshold.to_string(), "1");
-        assert_eq!(r.line, 2);
-        assert_eq!(r.label(), "far_m");
-        assert!(c.composite.is_empty());
-        assert_eq!(
-            FieldRef::from_name("bld_cov"),
-            Some(FieldRef::Survey {
-                field: crate::model::SurveyField::BldCov,
-                measured: Some(MeasuredField::Cov)
-            })
-        );
-    }
-
-    #[test]
-    fn values_accept_numbers_and_match_case_insensitively() {
-        let c = p("name = \"x\"\n[[rule]]\nid = \"A\"\ntype = \"residential\"\nfield = \"danger\"\nop = \"in\"\nvalues = [\"c\", \" D \", 3, 2.5]\nmark = \"default\"\n").unwrap();
-        let r = &c.rules[0];
-        assert_eq!(r.threshold.to_string(), "{c, D ,3,2.5}");
-        assert!(r.set_contains_text("C"));
-        assert!(r.set_contains_text(" d"));
-        assert!(r.set_contains_text("3.0"));
-        assert!(!r.set_contains_text("B"));
-        assert!(r.set_contains_number(2.5));
-        assert!(!r.set_contains_number(2.0));
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_its_line() {
-        let text = "\
-name = \"broken\"
-[measure]
-prefer = \"guess\"
-
-[[rule]]
-id = \"R1\"
-type = \"industrail\"
-field = \"far\"
-op = \"<\"
-threshold = 1.0
-mark = \"default\"
-
-[[rule]]
-id = \"R1\"
-type = \"industrial\"
-field = \"farr\"
-op = \"=<\"
-threshold = 1.0
-mark = \"default\"
-
-[[rule]]
-id = \"R3\"
-type = \"commercial\"
-field = \"vacancy\"
-op = \">\"
-mark = \"source\"
-
-[[rule]]
-id = \"R4\"
-type = \"residential\"
-field = \"danger\"
-op = \"in\"
-threshold = 3
-mark = \"maybe\"
-
-[[rule]]
-id = \"R5\"
-type = \"residential\"
-field = \"danger\"
-op = \"<\"
-threshold = 3
-mark = \"default\"
-
-[composite.industrial]
-indicators = [
-  { field = \"tax_mu\", weight = 0, direction = \"higher\", benchmark = 10 },
-  { field = \"danger\", weight = 5, direction = \"up\", benchmark = -1 },
-]
-classes = { method = \"percentile\", A = 0.7, B = 0.25, C = 0.95 }
-
-[composite.warehouse]
-indicators = [{ field = \"tax_mu\", weight = 1, direction = \"higher\", benchmark = 1 }]
-classes = { method = \"breaks\", A = 40, B = 60, C = 80 }
-";
-        let err = p(text).unwrap_err();
-        assert_eq!(err.exit_code(), 3);
-        let msg = err.to_string();
-        let want = [
-            "line 3: [measure] prefer = 'guess'",
-            "line 7: rule R1: type 'industrail'",
-            "line 14: rule R1: duplicate id 'R1'",
-            "line 16: rule R1: field 'farr'",
-            "line 17: rule R1: op '=<'",
-            "line 25: rule R3: op '>' needs threshold",
-            "line 26: rule R3: mark = \"source\" needs the citation",
-            "line 32: rule R4: op 'in' needs values",
-            "line 33: rule R4: op 'in' takes values",
-            "line 34: rule R4: mark 'maybe'",
-            "line 40: rule R5: op '<' needs a numeric field, 'danger' is text",
-            "line 46: [composite.industrial]: weight 0 must be > 0",
-            "line 47: [composite.industrial]: indicator field 'danger' is text",
-            "line 47: [composite.industrial]: direction 'up'",
-            "line 47: [composite.industrial]: benchmark -1 must be > 0",
-            "line 49: [composite.industrial]: percentile classes need 0 < A < B < C",
-            "line 51: [composite.warehouse]: not a land type",
-            "line 53: [composite.warehouse]: score breaks need 100 ≥ A > B > C",
-        ];
-        for w in want {
-            assert!(msg.contains(w), "missing '{w}' in\n{msg}");
+            .take_while(|c| c.is_ascii_uppercase())
+            .count();
+        let mut j = i + caps;
+        while j < chars.len() && (chars[j].is_ascii_digit() || "/T ".contains(chars[j])) {
+            j += 1;
         }
-        assert_eq!(msg.matches("\n  line ").count() + 1, want.len(), "{msg}");
-        // Problems are listed in line order.
-        let lines: Vec<usize> = msg
-            .split("line ")
-            .skip(1)
-            .map(|s| s.split(':').next().unwrap().parse().unwrap())
-            .collect();
-        assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
-    }
-
-    #[test]
-    fn missing_keys_are_reported_at_their_table() {
-        let err = p("description = \"no name\"\n\n[[rule]]\ntype = \"industrial\"\n\n[composite.commercial]\nindicators = [{ field = \"tax_mu\", weight = 1, direction = \"higher\", benchmark = 1 }]\nclasses = { method = \"breaks\", A = 80, B = 60, C = 40 }\n[composite.facility]\nindicators = [{ field = \"tax_mu\", weight = 1, direction = \"higher\", benchmark = 1 }]\n").unwrap_err();
-        let msg = err.to_string();
-        for w in [
-            "line 1: name is missing",
-            "line 3: [[rule]] id is missing",
-            "line 3: rule: field is missing",
-            "line 3: rule: op is missing",
-            "line 3: rule: mark is missing",
-            "line 9: [composite.facility]: classes is missing",
-        ] {
-            assert!(msg.contains(w), "missing '{w}' in\n{msg}");
-        }
-        assert!(!msg.contains("composite.commercial"), "{msg}");
-    }
-
-    #[test]
-    fn breaks_must_decrease_and_unknown_keys_have_a_line() {
-        let base = "name = \"x\"\n[composite.industrial]\nindicators = [{ field = \"tax_mu\", weight = 1, direction = \"higher\", benchmark = 1 }]\n";
-        let err = p(&format!(
-            "{base}classes = {{ method = \"breaks\", A = 40, B = 60, C = 80 }}\n"
-        ))
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("line 4: [composite.industrial]: score breaks need"),
-            "{err}"
-        );
-        let ok = p(&format!(
-            "{base}min_weight_share = 1\nclasses = {{ method = \"breaks\", A = 80, B = 60, C = 40 }}\n"
-        ))
-        .unwrap();
-        assert_eq!(ok.composite[&LandClass::Industrial].min_weight_share, 1.0);
-        let err = p("name = \"x\"\n[[rule]]\nid = \"A\"\nthreshhold = 1\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("unknown field") && err.contains("line 4"),
-            "{err}"
-        );
-    }
+        let body: String = chars[i + caps..j].iter().collect();
+        let dash = chars.get(j).is_some_and(|d| "-—–".contains(*d));
+        let year = chars
+            .get(j + 1..j + 5)
+            .is_some_and(|y| y.iter().all(char::is_ascii_digit));
+        caps >= 2 && body.chars().any(|c| c.is_ascii_digit()) && dash && year
+    });
+    wenhao || ling || standard
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! The criteria as the engine uses them: rules, operators, thresholds, composite scores.
 
+use crate::constraints::ConstraintKind;
 use crate::landuse::LandClass;
 use crate::model::{Choice, FieldKind, SurveyField};
 use std::collections::BTreeMap;
@@ -18,10 +19,15 @@ pub struct Criteria {
     /// SHA-256 of the criteria text (for the run's manifest).
     pub digest: String,
     pub measure: MeasureSettings,
-    /// Hard rules in file order (the order of reasons).
+    /// The edition of the industry codes (`ind_code`) the parcels carry.
+    pub industry_codes: IndustryEdition,
+    /// Hard rules in file order (the order of reasons), including the rules that a
+    /// composite class feeds (`role = "rule"`), which come last.
     pub rules: Vec<Rule>,
     /// Composite score per land type; a type without one gets no score.
     pub composite: BTreeMap<LandClass, Composite>,
+    /// Renewal-mode rules (`[[mode]]`), in file order: the first that matches decides.
+    pub modes: Vec<ModeRule>,
 }
 
 impl Criteria {
@@ -32,14 +38,18 @@ impl Criteria {
 
     /// The rules of one land type, in file order.
     pub fn rules_for(&self, ltype: LandClass) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(move |r| r.ltype == ltype)
+        self.rules.iter().filter(move |r| r.types.contains(&ltype))
     }
 }
 
 /// `[measure]`: how the measured FAR and coverage are used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeasureSettings {
-    pub prefer: Prefer,
+    /// Which FAR a rule on `far` reads when both exist (default: measured).
+    pub prefer_far: Prefer,
+    /// Which coverage a rule on `bld_cov` reads when both exist (default: surveyed: the
+    /// surveyed 建筑系数 counts structures and open storage yards that footprints miss).
+    pub prefer_cov: Prefer,
     /// A storey taller than 8 m counts twice in FAR; carried for the measure stage.
     pub double_tall_storeys: bool,
 }
@@ -81,6 +91,9 @@ impl MeasuredField {
 /// Where a rule or indicator reads its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldRef {
+    /// The parcel's composite class (`class`), known only after the ranking: read by the
+    /// rule a composite feeds and by mode rules.
+    Class,
     /// A survey field, with the measured value that may stand in for it (`far` ↔
     /// `far_m`, `bld_cov` ↔ `cov_m`).
     Survey {
@@ -94,6 +107,9 @@ pub enum FieldRef {
 impl FieldRef {
     /// Resolves a field name of a criteria file.
     pub fn from_name(name: &str) -> Option<FieldRef> {
+        if name == "class" {
+            return Some(FieldRef::Class);
+        }
         if let Some(&(_, m)) = MeasuredField::ALL.iter().find(|(n, _)| *n == name) {
             return Some(FieldRef::Measured(m));
         }
@@ -110,7 +126,27 @@ impl FieldRef {
     pub fn is_numeric(self) -> bool {
         match self {
             FieldRef::Measured(_) => true,
+            FieldRef::Class => false,
             FieldRef::Survey { field, .. } => field.kind() != FieldKind::Text,
+        }
+    }
+
+    /// The survey field it reads, if any.
+    pub fn survey_field(self) -> Option<SurveyField> {
+        match self {
+            FieldRef::Survey { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The Chinese name, for reasons.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FieldRef::Class => "亩均效益评价",
+            FieldRef::Measured(MeasuredField::Far) => "实测容积率",
+            FieldRef::Measured(MeasuredField::Cov) => "实测建筑密度",
+            FieldRef::Measured(MeasuredField::NBldg) => "建筑数",
+            FieldRef::Survey { field, .. } => field.label_zh(),
         }
     }
 }
@@ -126,10 +162,12 @@ pub enum Op {
     Ne,
     In,
     NotIn,
+    /// Current use (`land_use`) incompatible with planned use (`plan_use`): 用途不合理.
+    Conflicts,
 }
 
 impl Op {
-    const ALL: [Op; 8] = [
+    const ALL: [Op; 9] = [
         Op::Lt,
         Op::Le,
         Op::Gt,
@@ -138,6 +176,7 @@ impl Op {
         Op::Ne,
         Op::In,
         Op::NotIn,
+        Op::Conflicts,
     ];
 
     /// As written in a criteria file (and in the JSON reasons).
@@ -151,6 +190,7 @@ impl Op {
             Op::Ne => "!=",
             Op::In => "in",
             Op::NotIn => "not_in",
+            Op::Conflicts => "conflicts",
         }
     }
 
@@ -165,6 +205,7 @@ impl Op {
             Op::Ne => "≠",
             Op::In => "∈",
             Op::NotIn => "∉",
+            Op::Conflicts => "与规划用途不符",
         }
     }
 
@@ -186,7 +227,7 @@ impl Op {
             Op::Ge => value >= threshold,
             Op::Eq => value == threshold,
             Op::Ne => value != threshold,
-            Op::In | Op::NotIn => false,
+            Op::In | Op::NotIn | Op::Conflicts => false,
         }
     }
 }
@@ -204,6 +245,8 @@ pub enum Threshold {
     Number { value: f64, text: String },
     /// As written, in file order.
     Values(Vec<String>),
+    /// `conflicts`: the compatibility table of current and planned use.
+    Compatibility,
 }
 
 impl fmt::Display for Threshold {
@@ -212,6 +255,7 @@ impl fmt::Display for Threshold {
         match self {
             Threshold::Number { text, .. } => f.write_str(text),
             Threshold::Values(v) => write!(f, "{{{}}}", v.join(",")),
+            Threshold::Compatibility => f.write_str("规划用途"),
         }
     }
 }
@@ -225,50 +269,165 @@ pub enum Mark {
     Default,
 }
 
-/// One hard rule.
+/// One comparison of a rule: a field, an operator, a threshold or values.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
-    pub id: String,
-    pub ltype: LandClass,
+pub struct Condition {
     /// The field name as written.
     pub field: String,
     pub field_ref: FieldRef,
     pub op: Op,
+    /// The threshold (the general one where `by_industry` gives others), or the values.
     pub threshold: Threshold,
+    /// Thresholds by industry class (GB/T 4754-2002 two-digit class → threshold), for
+    /// parcels that carry an industry code; others are judged on `threshold`.
+    pub by_industry: BTreeMap<String, Threshold>,
+    /// Shown after the threshold in the reasons, e.g. `万元/亩·年`.
     pub unit: String,
+    /// The field's Chinese name in reasons (default: the engine's name for the field).
     pub label_zh: String,
     pub label_en: String,
+    /// `values` as matching keys ([`super::vocab::key`]).
+    pub(crate) set: Vec<String>,
+}
+
+impl Condition {
+    /// Whether a text value is in the condition's `values`, compared as matching keys
+    /// (全角/半角, case, a 级/类 suffix and the field's synonyms do not matter; numbers
+    /// compare as numbers).
+    pub fn set_contains_text(&self, value: &str) -> bool {
+        let k = super::vocab::key(self.field_ref.survey_field(), value);
+        let n = number(&k);
+        self.set
+            .iter()
+            .any(|t| *t == k || matches!((n, number(t)), (Some(a), Some(b)) if a == b))
+    }
+
+    /// Whether a number is in the condition's `values` (listed numbers compare as numbers).
+    pub fn set_contains_number(&self, value: f64) -> bool {
+        self.set.iter().any(|t| number(t) == Some(value))
+    }
+
+    /// The threshold for a parcel of industry class `class` (GB/T 4754-2002), and the
+    /// class it came from when the table had one.
+    pub fn threshold_for(&self, class: Option<&str>) -> (&Threshold, Option<&str>) {
+        match class.and_then(|c| self.by_industry.get_key_value(c)) {
+            Some((c, t)) => (t, Some(c.as_str())),
+            None => (&self.threshold, None),
+        }
+    }
+
+    /// The label for reasons: `label_zh`, else the field's Chinese name.
+    pub fn label(&self) -> &str {
+        if self.label_zh.is_empty() {
+            self.field_ref.label_zh()
+        } else {
+            &self.label_zh
+        }
+    }
+
+    /// The condition in words, e.g. `容积率<1.0`, `产业类别：淘汰类`.
+    pub fn describe_zh(&self) -> String {
+        let label = self.label();
+        match (&self.threshold, self.op) {
+            (_, Op::Conflicts) => "现状用途与规划用途不符".to_string(),
+            (Threshold::Values(v), Op::In) => format!(
+                "{label}：{}",
+                v.iter()
+                    .map(|x| super::vocab::display(self.field_ref.survey_field(), x))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            (Threshold::Values(v), _) => format!(
+                "{label}不为{}",
+                v.iter()
+                    .map(|x| super::vocab::display(self.field_ref.survey_field(), x))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            (t, op) => {
+                let by = if self.by_industry.is_empty() {
+                    String::new()
+                } else {
+                    "（分行业）".to_string()
+                };
+                format!("{label}{}{t}{}{by}", op.symbol_zh(), self.unit)
+            }
+        }
+    }
+}
+
+fn number(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// One hard rule: fires when every one of its conditions holds (a parcel is
+/// low-efficiency when any rule of its type fires).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    /// The land types it applies to.
+    pub types: Vec<LandClass>,
+    /// All must hold (one for a plain rule).
+    pub conditions: Vec<Condition>,
+    /// The rule's Chinese title (`name_zh`, else its conditions in words).
+    pub name_zh: String,
     pub mark: Mark,
-    /// Citation (mark = source) or the basis of a default; may be empty for a default.
+    /// Citation (mark = source) or the basis of a default.
     pub source: String,
     /// Line of the rule's `[[rule]]` header in its file.
     pub line: usize,
-    /// `values` prepared for matching: lower-cased trimmed text, and the number it reads as.
-    pub(crate) set: Vec<(String, Option<f64>)>,
 }
 
 impl Rule {
-    /// Whether a text value is in the rule's `values` (trimmed, case-insensitive).
-    pub fn set_contains_text(&self, value: &str) -> bool {
-        let v = value.trim().to_lowercase();
-        let n = v.parse::<f64>().ok().filter(|n| n.is_finite());
-        self.set
+    /// The first condition (a plain rule's only one).
+    pub fn first(&self) -> &Condition {
+        &self.conditions[0]
+    }
+
+    /// Whether the rule reads the composite class (it runs after the ranking).
+    pub fn reads_class(&self) -> bool {
+        self.conditions
             .iter()
-            .any(|(t, tn)| *t == v || matches!((n, tn), (Some(a), Some(b)) if a == *b))
+            .any(|c| c.field_ref == FieldRef::Class)
     }
 
-    /// Whether a number is in the rule's `values` (listed numbers compare as numbers).
-    pub fn set_contains_number(&self, value: f64) -> bool {
-        self.set.iter().any(|(_, n)| *n == Some(value))
+    /// The land types as Chinese names, e.g. `工矿仓储、商服`.
+    pub fn types_zh(&self) -> String {
+        if self.types.len() == LandClass::ALL.len() {
+            return "各类建设用地".to_string();
+        }
+        self.types
+            .iter()
+            .map(|t| t.label_zh())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 
-    /// The label for reasons: `label_zh`, else `label_en`, else the field name.
-    pub fn label(&self) -> &str {
-        [&self.label_zh, &self.label_en, &self.field]
-            .into_iter()
-            .find(|s| !s.is_empty())
-            .map(String::as_str)
-            .unwrap_or("")
+    /// The fields it reads, e.g. `yr_built+facilities`.
+    pub fn fields(&self) -> String {
+        self.conditions
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// Editions of 国民经济行业分类 (GB/T 4754) that `ind_code` may be written in. The
+/// per-industry thresholds of 国土资发〔2008〕24号 use the 2002 classes; codes of the
+/// 2017 edition are mapped onto them ([`super::industry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndustryEdition {
+    Gbt2002,
+    Gbt2017,
+}
+
+impl IndustryEdition {
+    pub fn name(self) -> &'static str {
+        match self {
+            IndustryEdition::Gbt2002 => "GB/T 4754-2002",
+            IndustryEdition::Gbt2017 => "GB/T 4754-2017",
+        }
     }
 }
 
@@ -287,13 +446,25 @@ pub struct Indicator {
     pub weight: f64,
     pub direction: Direction,
     /// The value that normalises to 50.
-    pub benchmark: f64,
+    pub benchmark: Benchmark,
+}
+
+/// An indicator's benchmark: a fixed value, or the mean of the peer group (the 亩均
+/// schemes benchmark against the county's average).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Benchmark {
+    Fixed(f64),
+    /// The mean of the indicator over the peer group's parcels that have a value, times
+    /// the factor (Huai'an benchmarks at about twice the county average).
+    Mean {
+        factor: f64,
+    },
 }
 
 /// How scores become classes A–D.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClassMethod {
-    /// By rank share within the type (A, B, C are cumulative shares, increasing).
+    /// By rank share within the peer group (A, B, C are cumulative shares, increasing).
     Percentile,
     /// By fixed score breaks (A, B, C are minimum scores, decreasing).
     Breaks,
@@ -308,6 +479,14 @@ pub struct Classes {
     pub c: f64,
 }
 
+/// What a composite class does: only reported, or it feeds a hard rule (the rule of
+/// that id, which reads `class`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Report,
+    Rule(String),
+}
+
 /// The composite score of one land type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Composite {
@@ -315,11 +494,80 @@ pub struct Composite {
     /// Below this share of the total weight available: not rated.
     pub min_weight_share: f64,
     pub classes: Classes,
+    pub role: Role,
+    /// Peers are ranked within the groups of this field's values (规上/规下), each
+    /// group on its own; `None`: one group per land type.
+    pub group_by: Option<SurveyField>,
+    /// Indicators of a group (by matching key) that is scored differently (规下 firms on
+    /// 亩均税收 alone).
+    pub groups: BTreeMap<String, Vec<Indicator>>,
+    /// Parcels for which this holds are not rated (firms in start-up or construction).
+    pub exempt: Option<Condition>,
 }
 
 impl Composite {
-    /// Σ of all indicator weights.
-    pub fn total_weight(&self) -> f64 {
-        self.indicators.iter().map(|i| i.weight).sum()
+    /// The indicators of a group (matching key of the `group_by` value).
+    pub fn indicators_for(&self, group: Option<&str>) -> &[Indicator] {
+        group
+            .and_then(|g| self.groups.get(g))
+            .unwrap_or(&self.indicators)
+    }
+}
+
+/// One renewal-mode rule (`[[mode]]`): the parcels of its types for which every
+/// condition holds get its mode, unless an earlier rule matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeRule {
+    /// The mode, in Chinese (拆除重建, 综合整治, 微改造, 功能改变, 收回收储…).
+    pub mode: String,
+    /// Empty: every type.
+    pub types: Vec<LandClass>,
+    pub when: Vec<ModeCondition>,
+    pub mark: Mark,
+    pub source: String,
+    pub line: usize,
+}
+
+impl ModeRule {
+    /// The conditions in words, e.g. `闲置年限≥2年`.
+    pub fn describe_zh(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.types.is_empty() && self.types.len() < LandClass::ALL.len() {
+            let t: Vec<&str> = self.types.iter().map(|t| t.label_zh()).collect();
+            parts.push(format!("类型为{}", t.join("、")));
+        }
+        parts.extend(self.when.iter().map(ModeCondition::describe_zh));
+        if parts.is_empty() {
+            "其余低效用地".to_string()
+        } else {
+            parts.join("且")
+        }
+    }
+}
+
+/// A condition of a mode rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModeCondition {
+    /// A value comparison, as in a hard rule.
+    Value(Condition),
+    /// One of these hard rules fired: their ids, and their Chinese names (for words).
+    Fired {
+        ids: Vec<String>,
+        names: Vec<String>,
+    },
+    /// The parcel meets the constraint layer (its share reaches the layer's minimum).
+    Inside(ConstraintKind),
+    /// The parcel does not meet the constraint layer.
+    Outside(ConstraintKind),
+}
+
+impl ModeCondition {
+    pub fn describe_zh(&self) -> String {
+        match self {
+            ModeCondition::Value(c) => c.describe_zh(),
+            ModeCondition::Fired { names, .. } => format!("符合{}", names.join("或")),
+            ModeCondition::Inside(k) => format!("位于{}内", k.label_zh()),
+            ModeCondition::Outside(k) => format!("不在{}内", k.label_zh()),
+        }
     }
 }

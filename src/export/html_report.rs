@@ -1,8 +1,11 @@
 //! `report.html`: one self-contained page (no network, no external files) for planners,
 //! Chinese first with English labels: a map of each town drawn by landsift as SVG —
-//! low-efficiency parcels by type over the rest of the land, and the three circle
-//! levels — then the statistics, the policy checks with pass/fail, the rules used with
-//! their sources, and the inputs (CRS, encoding, counts, rejects by reason).
+//! low-efficiency parcels by type over the rest of the land, and the three candidate
+//! circle levels — then the statistics, the policy checks with pass/fail, the rules used
+//! with their sources, the 亩均效益 evaluation and the renewal modes
+//! ([`super::report_criteria`]), and the inputs (CRS, encoding, counts, rejects by
+//! reason). Its result is a preliminary identification (初步识别): 认定 is the bureau's
+//! act, and the page says so.
 
 use super::stats::{type_zh, Check, Stats, Tally, TownStats};
 use super::style::{xml, EXCLUDED_COLOUR, LEVEL_STROKES, NOT_LOW_COLOUR, TYPE_COLOURS};
@@ -294,7 +297,7 @@ fn town_map(
 const MAX_LISTED_UNITS: usize = 100;
 
 /// The town's near-term renewal programme: its units in rank order.
-fn programme_table(town: &str, units: &[Zone]) -> String {
+fn programme_table(town: &str, units: &[Zone], modes: &[crate::criteria::ModeRule]) -> String {
     let mut planned: Vec<&Zone> = units
         .iter()
         .filter(|u| u.town == town && u.program)
@@ -303,17 +306,22 @@ fn programme_table(town: &str, units: &[Zone]) -> String {
         return String::new();
     }
     planned.sort_by_key(|u| u.rank);
-    let mut s = String::from("<h3>近期实施改造单元 <span class=en>near-term renewal programme (ranked)</span></h3><table><tr><th>序位 <span class=en>rank</span></th><th class=l>单元 <span class=en>unit</span></th><th>亩 <span class=en>mu</span></th><th class=l>所在圈层 <span class=en>inside</span></th><th class=l>主导类型 <span class=en>main type</span></th><th>低效占比 <span class=en>low share</span></th><th>宗数 <span class=en>parcels</span></th></tr>");
+    let mut s = String::from("<h3>近期实施候选改造单元 <span class=en>near-term renewal programme (ranked candidates)</span></h3><table><tr><th>序位 <span class=en>rank</span></th><th class=l>单元 <span class=en>unit</span></th><th>亩 <span class=en>mu</span></th><th class=l>所在圈层 <span class=en>inside</span></th><th class=l>主导类型 <span class=en>main type</span></th><th class=l>再开发方式 <span class=en>mode</span></th><th>低效占比 <span class=en>low share</span></th><th>宗数 <span class=en>parcels</span></th></tr>");
     for u in planned.iter().take(MAX_LISTED_UNITS) {
         let ty = u.dom_type.map(|t| t.name()).unwrap_or("other");
+        let mode = u
+            .mode
+            .map(|m| m.map_or(crate::score::MODE_UNDECIDED, |i| modes[i].mode.as_str()))
+            .unwrap_or("—");
         let _ = write!(
             s,
-            "<tr><td>{}</td><td class=l>{}</td><td>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=l>{}</td><td>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td></tr>",
             u.rank.unwrap_or(0),
             xml(&u.id),
             num(crate::model::m2_to_mu(u.area_m2), 0),
             xml(u.parent_id.as_deref().unwrap_or("—")),
             type_zh(ty),
+            xml(mode),
             pct(u.low_share),
             u.parcels.len()
         );
@@ -339,7 +347,7 @@ fn legend() -> String {
     for (key, zh, colour) in TYPE_COLOURS {
         let _ = write!(
             s,
-            r#"<span><i class="sw" style="background:{colour}"></i>低效{zh} <span class="en">{key}</span></span>"#
+            r#"<span><i class="sw" style="background:{colour}"></i>低效{zh}用地 <span class="en">{key}</span></span>"#
         );
     }
     let _ = write!(
@@ -348,9 +356,9 @@ fn legend() -> String {
     );
     for (level, colour, _) in LEVEL_STROKES {
         let zh = match *level {
-            "large" => "大圈",
-            "middle" => "中圈",
-            _ => "小圈（改造单元）",
+            "large" => "候选大圈",
+            "middle" => "候选中圈",
+            _ => "候选改造单元",
         };
         let _ = write!(
             s,
@@ -397,7 +405,7 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<table><tr><th class=l>用地类型 <span class=en>land type</span></th>{TALLY_HEAD}<th>占比 <span class=en>share</span></th><th>其中低效 <span class=en>low, mu</span></th></tr>"
+        "<table><tr><th class=l>用地类型 <span class=en>land type</span></th>{TALLY_HEAD}<th>占全部用地 <span class=en>share</span></th><th>其中低效 <span class=en>low, mu</span></th></tr>"
     );
     for (k, t) in &ts.by_type {
         let low = ts.low_by_type.get(k).map(|l| l.area.mu).unwrap_or(0.0);
@@ -412,11 +420,21 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
     }
     let _ = write!(
         s,
-        "<tr><th class=l>合计 <span class=en>total</span></th>{}<th>100%</th><th>{}</th></tr></table>",
+        "<tr><th class=l>合计 <span class=en>total</span></th>{}<th>100%</th><th>{}</th></tr><tr><td class=l>其中建设用地 <span class=en>construction land</span></td>{}<td>{}</td><td></td></tr></table>",
         tally_cells(&ts.parcels),
-        num(ts.low.area.mu, 0)
+        num(ts.low.area.mu, 0),
+        tally_cells(&ts.construction),
+        pct(ts.construction.area.m2 / ts.parcels.area.m2.max(1e-9))
     );
-    let _ = write!(s, "<table><tr><th class=l>低效认定规则 <span class=en>reason (rule fired)</span></th>{TALLY_HEAD}</tr>");
+    let _ = write!(
+        s,
+        "<p>低效用地（初步识别）{} 亩，占建设用地 {}；另有管控区内（生态保护红线、永久基本农田、城镇开发边界外）低效用地 {} 宗 {} 亩，不纳入改造 <span class=en>(low-efficiency land inside exclusions, not zoned)</span>。</p>",
+        num(ts.low.area.mu, 0),
+        pct(ts.low_share),
+        num(ts.low_excluded.count as f64, 0),
+        num(ts.low_excluded.area.mu, 0)
+    );
+    let _ = write!(s, "<table><tr><th class=l>识别规则 <span class=en>reason (rule fired)</span></th>{TALLY_HEAD}</tr>");
     for (k, t) in &ts.low_by_reason {
         let label = stats.rules.get(k).map(|r| r.0.as_str()).unwrap_or("");
         let _ = write!(
@@ -428,11 +446,12 @@ fn town_tables(ts: &TownStats, stats: &Stats) -> String {
         );
     }
     s.push_str("</table>");
-    let _ = write!(s, "<table><tr><th class=l>圈层 <span class=en>zones</span></th><th>个数 <span class=en>count</span></th><th>亩 <span class=en>mu</span></th><th>公顷 <span class=en>ha</span></th><th>平方公里 <span class=en>km²</span></th></tr>");
+    s.push_str(&super::report_criteria::mode_table(ts, stats));
+    let _ = write!(s, "<table><tr><th class=l>候选圈层 <span class=en>candidate zones</span></th><th>个数 <span class=en>count</span></th><th>亩 <span class=en>mu</span></th><th>公顷 <span class=en>ha</span></th><th>平方公里 <span class=en>km²</span></th></tr>");
     for (k, zh) in [
-        ("large", "大圈"),
-        ("middle", "中圈"),
-        ("small", "小圈（改造单元）"),
+        ("large", "候选大圈"),
+        ("middle", "候选中圈"),
+        ("small", "候选改造单元（小圈）"),
     ] {
         if let Some(t) = ts.circles.get(k) {
             let _ = write!(
@@ -550,7 +569,7 @@ fn data_quality(s: &Summary) -> String {
                 "<tr><td class=l>{} <span class=en>{}</span></td><td class=l>{}</td><td>{}</td><td>{}</td><td class=l>{}</td></tr>",
                 xml(&g.label_zh),
                 xml(&g.rule),
-                type_zh(g.ltype.name()),
+                g.types.iter().map(|t| t.label_zh()).collect::<Vec<_>>().join("、"),
                 num(g.parcels as f64, 0),
                 num(g.not_evaluated as f64, 0),
                 xml(&g.why)
@@ -574,9 +593,9 @@ pub fn render(input: &ReportInput) -> String {
     let d = &stats.district;
     let f = input.summary;
     let mut h = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>低效用地认定与更新圈层报告 — landsift</title><style>{CSS}</style></head><body>\n"
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>低效用地初步识别与更新候选圈层报告 — landsift</title><style>{CSS}</style></head><body>\n"
     );
-    let _ = write!(h, "<h1>低效用地认定与更新圈层报告 <span class=en>Low-efficiency land and renewal zones (大中小圈)</span></h1>");
+    let _ = write!(h, "<h1>低效用地初步识别与更新候选圈层报告 <span class=en>Low-efficiency land (preliminary identification) and candidate renewal zones (大中小圈)</span></h1><p class=note>本报告为依据所列规则对调查数据的初步识别结果，低效用地的认定与更新单元的划定以主管部门审定为准 <span class=en>(a preliminary identification: designation is the bureau's decision)</span>。</p>");
     let passing = d
         .checks
         .first()
@@ -584,7 +603,7 @@ pub fn render(input: &ReportInput) -> String {
         .unwrap_or_default();
     let _ = write!(
         h,
-        "<div class=cards><div class=card>宗地 <span class=en>parcels</span><b>{}</b>{} km²</div><div class=card>低效用地 <span class=en>low-efficiency</span><b>{} 亩</b>{} of land</div><div class=card>大圈/中圈/小圈 <span class=en>circles</span><b>{} / {} / {}</b>large / middle / small</div><div class=card>改造规模 ≥70% 在大圈 <span class=en>70 % rule</span><b>{}</b>{}</div></div>",
+        "<div class=cards><div class=card>宗地 <span class=en>parcels</span><b>{}</b>{} km²</div><div class=card>低效用地（初步识别）<span class=en>low-efficiency</span><b>{} 亩</b>占建设用地 {}</div><div class=card>候选大圈/中圈/改造单元 <span class=en>candidate circles</span><b>{} / {} / {}</b>large / middle / small</div><div class=card>改造规模 ≥70% 在大圈 <span class=en>70 % rule</span><b>{}</b>{}</div></div>",
         num(d.parcels.count as f64, 0),
         num(d.parcels.area.km2, 2),
         num(d.low.area.mu, 0),
@@ -613,7 +632,7 @@ pub fn render(input: &ReportInput) -> String {
     for (i, ts) in stats.towns.iter().enumerate() {
         let _ = write!(
             h,
-            "<h3>{} <span class=en>{} parcels, low-efficiency {} 亩 ({})</span></h3>",
+            "<h3>{} <span class=en>{} 宗 parcels, 低效用地 {} 亩，占建设用地 {}</span></h3>",
             xml(&ts.town),
             num(ts.parcels.count as f64, 0),
             num(ts.low.area.mu, 0),
@@ -624,10 +643,10 @@ pub fn render(input: &ReportInput) -> String {
         }
     }
 
-    let _ = write!(h, "<h2>政策核查 <span class=en>Policy checks</span> — 全区 <span class=en>district</span></h2>{}", checks_table(&d.checks));
+    let _ = write!(h, "<h2>政策核查 <span class=en>Policy checks</span> — 合计 <span class=en>all towns</span></h2>{}", checks_table(&d.checks));
     let _ = write!(
         h,
-        "<h2>统计 <span class=en>Statistics</span> — 全区 <span class=en>district</span></h2>{}",
+        "<h2>统计 <span class=en>Statistics</span> — 合计 <span class=en>all towns</span></h2>{}",
         town_tables(d, stats)
     );
     for ts in &stats.towns {
@@ -636,7 +655,7 @@ pub fn render(input: &ReportInput) -> String {
             "<h2>{} <span class=en>town statistics</span></h2>{}{}",
             xml(&ts.town),
             town_tables(ts, stats),
-            programme_table(&ts.town, &input.zones.small)
+            programme_table(&ts.town, &input.zones.small, &input.criteria.modes)
         );
     }
 
@@ -644,28 +663,20 @@ pub fn render(input: &ReportInput) -> String {
         h.push_str(&changes_section(c, input.changes));
     }
     h.push_str(&data_quality(f));
-    let _ = write!(
-        h,
-        "<h2>认定规则 <span class=en>Rules used</span></h2><p>{} <span class=en>({})</span>, 用地分类 <span class=en>code scheme</span> {}</p><table><tr><th class=l>规则 <span class=en>rule</span></th><th class=l>类型 <span class=en>type</span></th><th class=l>条件 <span class=en>condition</span></th><th class=l>依据 <span class=en>source</span></th></tr>",
-        xml(&input.criteria.name),
-        xml(&f.preset),
-        xml(f.scheme)
-    );
-    for r in &input.criteria.rules {
-        let _ = write!(
-            h,
-            "<tr><td class=l>{} <span class=en>{}</span></td><td class=l>{}</td><td class=l>{} {} {} {}</td><td class=l>{}</td></tr>",
-            xml(&r.label_zh),
-            xml(&r.id),
-            type_zh(r.ltype.name()),
-            xml(&r.field),
-            xml(&r.op.to_string()),
-            xml(&r.threshold.to_string()),
-            xml(&r.unit),
-            xml(&r.source)
-        );
-    }
-    h.push_str("</table>");
+    h.push_str(&super::report_criteria::rules_section(
+        input.criteria,
+        stats,
+        f.scheme,
+    ));
+    h.push_str(&super::report_criteria::composite_section(
+        input.criteria,
+        input.parcels,
+        input.scores,
+    ));
+    h.push_str(&super::report_criteria::modes_section(
+        input.criteria,
+        stats,
+    ));
 
     let _ = write!(
         h,

@@ -8,6 +8,7 @@ pub mod gpkg;
 pub mod html_report;
 pub mod parcels;
 pub mod qgis_project;
+pub mod report_criteria;
 pub mod shapefile;
 pub mod stats;
 pub mod style;

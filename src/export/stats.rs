@@ -1,12 +1,16 @@
-//! Statistics per town and for the district (`stats.json`, and `stats.csv` with a UTF-8
-//! BOM so Excel opens the Chinese right): parcels and area by land type, low-efficiency
-//! land by type and by reason, circles by level, scattered land, and the policy checks.
+//! Statistics per town and in total (`stats.json`, and `stats.csv` with a UTF-8 BOM so
+//! Excel opens the Chinese right): parcels and area by land type, construction land,
+//! low-efficiency land (初步识别) by type, by reason and by renewal mode, low-efficiency
+//! land inside excluded areas apart, circles by level, scattered land, and the policy
+//! checks.
 //!
 //! Every figure is summed from the parcels and zones themselves, town by town; the
-//! district's figures are the sums of the towns' (the tests hold both to that).
+//! total's figures (合计) are the sums of the towns' (the tests hold both to that).
+//! Shares of low-efficiency land are over construction land (建设用地), not over all
+//! land: farmland, water and forest are never low-efficiency construction land.
 
 use crate::criteria::Criteria;
-use crate::landuse::LandClass;
+use crate::landuse::{LandClass, Scheme};
 use crate::model::{Areas, Parcel};
 use crate::score::ParcelScore;
 use crate::zone::report::{LevelReport, TownReport};
@@ -46,19 +50,27 @@ pub struct Check {
     pub detail: String,
 }
 
-/// The statistics of one town (or of the district).
+/// The statistics of one town (or the total, 合计).
 #[derive(Debug, Clone, Serialize)]
 pub struct TownStats {
     pub town: String,
     pub parcels: Tally,
+    /// Construction land (建设用地) of the code scheme: the base of the shares.
+    pub construction: Tally,
     /// All parcels by land type (`other`: no low-efficiency type: roads, water, farmland…).
     pub by_type: BTreeMap<String, Tally>,
+    /// Low-efficiency land in scope (outside every exclusion).
     pub low: Tally,
-    /// Low-efficiency area ÷ parcel area.
+    /// Low-efficiency area in scope ÷ construction land area.
     pub low_share: f64,
     pub low_by_type: BTreeMap<String, Tally>,
     /// By fired rule id; a parcel counts under every rule that fired on it.
     pub low_by_reason: BTreeMap<String, Tally>,
+    /// By renewal mode (Chinese); each parcel counts once, so the counts add up to `low`.
+    pub low_by_mode: BTreeMap<String, Tally>,
+    /// Low-efficiency land inside excluded areas (生态保护红线, 永久基本农田, outside the
+    /// 城镇开发边界): reported, never zoned, not in `low`.
+    pub low_excluded: Tally,
     /// Zones by level (`small`, `middle`, `large`): count, and area as the layers give it.
     pub circles: BTreeMap<String, Tally>,
     pub scattered: Tally,
@@ -68,21 +80,23 @@ pub struct TownStats {
 /// `stats.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
-    /// Rule ids → their Chinese and English labels, for the reason rows.
+    /// Rule ids → their Chinese names and the land types they apply to, for the reason
+    /// rows.
     pub rules: BTreeMap<String, (String, String)>,
+    /// The renewal modes in the criteria's order (then 待定), for the mode rows.
+    pub modes: Vec<String>,
+    /// The total over all towns (合计).
     pub district: TownStats,
     pub towns: Vec<TownStats>,
 }
 
+/// The name of the total row: 合计 (a district-level word would be wrong for a city
+/// without districts, e.g. Dongguan's towns report to the city).
+pub const TOTAL: &str = "合计";
+
 /// Chinese label of a land-type key.
 pub fn type_zh(key: &str) -> &'static str {
-    match key {
-        "industrial" => "工业",
-        "commercial" => "商业商务",
-        "residential" => "居住",
-        "facility" => "公共设施",
-        _ => "其他",
-    }
+    LandClass::from_name(key).map_or("其他用地", LandClass::label_zh)
 }
 
 fn type_key(t: Option<LandClass>) -> String {
@@ -94,36 +108,62 @@ fn empty(town: &str) -> TownStats {
         town: town.to_string(),
         parcels: Tally::default(),
         by_type: BTreeMap::new(),
+        construction: Tally::default(),
         low: Tally::default(),
         low_share: 0.0,
         low_by_type: BTreeMap::new(),
         low_by_reason: BTreeMap::new(),
+        low_by_mode: BTreeMap::new(),
+        low_excluded: Tally::default(),
         circles: BTreeMap::new(),
         scattered: Tally::default(),
         checks: Vec::new(),
     }
 }
 
-/// The statistics of a run. `town` is each parcel's town (as zoning used it).
-pub fn build(
-    parcels: &[Parcel],
-    scores: &[ParcelScore],
-    town: &[String],
-    zones: &Zones,
-    criteria: &Criteria,
-    opts: &ZoneOptions,
-) -> Stats {
+/// What the statistics are built from.
+pub struct StatsInput<'a> {
+    pub parcels: &'a [Parcel],
+    pub scores: &'a [ParcelScore],
+    /// Each parcel's town (as zoning used it).
+    pub town: &'a [String],
+    pub zones: &'a Zones,
+    pub criteria: &'a Criteria,
+    pub opts: &'a ZoneOptions,
+    pub scheme: Scheme,
+}
+
+/// The statistics of a run.
+pub fn build(input: &StatsInput) -> Stats {
+    let StatsInput {
+        parcels,
+        scores,
+        town,
+        zones,
+        criteria,
+        opts,
+        scheme,
+    } = *input;
     let mut towns: BTreeMap<&str, TownStats> = BTreeMap::new();
     for ((p, s), t) in parcels.iter().zip(scores).zip(town) {
         let ts = towns.entry(t.as_str()).or_insert_with(|| empty(t));
         let a = p.area_m2;
         ts.parcels.add(a);
+        let code = p.survey_value(crate::model::SurveyField::LandUse).as_text();
+        if code.is_some_and(|c| scheme.is_construction(&crate::landuse::normalise_code(&c))) {
+            ts.construction.add(a);
+        }
         ts.by_type.entry(type_key(s.ltype)).or_default().add(a);
-        if s.low {
+        if s.low && s.excluded {
+            ts.low_excluded.add(a);
+        } else if s.low {
             ts.low.add(a);
             ts.low_by_type.entry(type_key(s.ltype)).or_default().add(a);
             for f in &s.fired {
                 ts.low_by_reason.entry(f.rule.clone()).or_default().add(a);
+            }
+            if let Some(m) = s.mode_zh(criteria) {
+                ts.low_by_mode.entry(m.to_string()).or_default().add(a);
             }
         }
     }
@@ -144,20 +184,23 @@ pub fn build(
     }
     let mut town_list: Vec<TownStats> = towns.into_values().collect();
     for ts in &mut town_list {
-        ts.low_share = share(ts.low.area.m2, ts.parcels.area.m2);
+        ts.low_share = share(ts.low.area.m2, ts.construction.area.m2);
         if let Some(r) = zones.report.towns.iter().find(|r| r.town == ts.town) {
             ts.checks = town_checks(r, opts);
         }
     }
-    let mut district = empty("全区");
+    let mut district = empty(TOTAL);
     for ts in &town_list {
         district.parcels.merge(&ts.parcels);
+        district.construction.merge(&ts.construction);
         district.low.merge(&ts.low);
+        district.low_excluded.merge(&ts.low_excluded);
         district.scattered.merge(&ts.scattered);
         for (into, from) in [
             (&mut district.by_type, &ts.by_type),
             (&mut district.low_by_type, &ts.low_by_type),
             (&mut district.low_by_reason, &ts.low_by_reason),
+            (&mut district.low_by_mode, &ts.low_by_mode),
             (&mut district.circles, &ts.circles),
         ] {
             for (k, v) in from {
@@ -165,14 +208,24 @@ pub fn build(
             }
         }
     }
-    district.low_share = share(district.low.area.m2, district.parcels.area.m2);
+    district.low_share = share(district.low.area.m2, district.construction.area.m2);
     district.checks = district_checks(&zones.report.towns, opts);
+    let mut modes: Vec<String> = Vec::new();
+    for m in &criteria.modes {
+        if !modes.contains(&m.mode) {
+            modes.push(m.mode.clone());
+        }
+    }
+    if !criteria.modes.is_empty() {
+        modes.push(crate::score::MODE_UNDECIDED.to_string());
+    }
     Stats {
         rules: criteria
             .rules
             .iter()
-            .map(|r| (r.id.clone(), (r.label_zh.clone(), r.label_en.clone())))
+            .map(|r| (r.id.clone(), (r.name_zh.clone(), r.types_zh())))
             .collect(),
+        modes,
         district,
         towns: town_list,
     }
@@ -361,12 +414,22 @@ pub fn write_csv(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
         for ts in std::iter::once(&stats.district).chain(&stats.towns) {
             let town = ts.town.as_str();
             tally(w, town, ("parcels", "all", "全部宗地"), &ts.parcels, None)?;
+            let c = share(ts.construction.area.m2, ts.parcels.area.m2);
+            tally(
+                w,
+                town,
+                ("construction", "all", "建设用地"),
+                &ts.construction,
+                Some(c),
+            )?;
             for (k, t) in &ts.by_type {
                 let s = share(t.area.m2, ts.parcels.area.m2);
                 tally(w, town, ("by_type", k, type_zh(k)), t, Some(s))?;
             }
-            let low = ("low", "all", "低效用地");
+            let low = ("low", "all", "低效用地（初步识别，占建设用地）");
             tally(w, town, low, &ts.low, Some(ts.low_share))?;
+            let excluded = ("low_excluded", "all", "管控区内低效用地（不纳入改造）");
+            tally(w, town, excluded, &ts.low_excluded, None)?;
             for (k, t) in &ts.low_by_type {
                 let s = share(t.area.m2, ts.low.area.m2);
                 tally(w, town, ("low_by_type", k, type_zh(k)), t, Some(s))?;
@@ -376,10 +439,16 @@ pub fn write_csv(path: &std::path::Path, stats: &Stats) -> crate::Result<()> {
                 let s = share(t.area.m2, ts.low.area.m2);
                 tally(w, town, ("low_by_reason", k, zh), t, Some(s))?;
             }
+            for m in &stats.modes {
+                if let Some(t) = ts.low_by_mode.get(m) {
+                    let s = share(t.area.m2, ts.low.area.m2);
+                    tally(w, town, ("low_by_mode", m, m), t, Some(s))?;
+                }
+            }
             for (k, zh) in [
-                ("large", "大圈"),
-                ("middle", "中圈"),
-                ("small", "小圈（改造单元）"),
+                ("large", "候选大圈"),
+                ("middle", "候选中圈"),
+                ("small", "候选改造单元（小圈）"),
             ] {
                 if let Some(t) = ts.circles.get(k) {
                     tally(w, town, ("circles", k, zh), t, None)?;

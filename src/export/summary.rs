@@ -61,8 +61,10 @@ pub struct MeasureReport {
     pub parcels_far_unknown: usize,
     /// Buildings whose floor area counted twice (storey taller than 8 m).
     pub doubled_tall_storeys: usize,
-    /// Which value FAR/coverage rules read when both exist.
-    pub rules_prefer: String,
+    /// Which value FAR rules read when both exist (`measured` / `surveyed`).
+    pub rules_prefer_far: String,
+    /// Which value coverage rules read when both exist.
+    pub rules_prefer_cov: String,
 }
 
 /// The summary's `scoring` section.

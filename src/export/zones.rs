@@ -1,11 +1,14 @@
 //! The circle layers: `small_circles`, `middle_circles`, `large_circles`.
 
 use super::{OutLayer, OutRow};
+use crate::criteria::ModeRule;
 use crate::model::{m2_to_mu, FieldDef, FieldKind, Value, M2_PER_HA, M2_PER_KM2};
+use crate::score::MODE_UNDECIDED;
 use crate::zone::{Zone, ZoneLevel};
 
-/// One level's zones as a layer; small circles also carry `program` and `rank`.
-pub fn zone_layer(zones: &[Zone], level: ZoneLevel) -> OutLayer<'_> {
+/// One level's zones as a layer; small circles also carry `program` and `rank`. `modes`
+/// names the criteria's renewal modes (a zone's `mode` indexes them).
+pub fn zone_layer<'a>(zones: &'a [Zone], level: ZoneLevel, modes: &[ModeRule]) -> OutLayer<'a> {
     let mut fields = vec![
         FieldDef::new("zone_id", FieldKind::Text),
         FieldDef::new("town", FieldKind::Text),
@@ -17,6 +20,8 @@ pub fn zone_layer(zones: &[Zone], level: ZoneLevel) -> OutLayer<'_> {
         FieldDef::new("n_parcels", FieldKind::Int),
         FieldDef::new("low_share", FieldKind::Real),
         FieldDef::new("dom_type", FieldKind::Text),
+        FieldDef::new("dom_zh", FieldKind::Text),
+        FieldDef::new("mode", FieldKind::Text),
         FieldDef::new("compact", FieldKind::Real),
         FieldDef::new("parent_id", FieldKind::Text),
         FieldDef::new("note", FieldKind::Text),
@@ -44,6 +49,11 @@ pub fn zone_layer(zones: &[Zone], level: ZoneLevel) -> OutLayer<'_> {
                 Value::Int(z.parcels.len() as i64),
                 Value::Real(z.low_share),
                 text(z.dom_type.map(|t| t.name())),
+                text(z.dom_type.map(|t| t.label_zh())),
+                text(
+                    z.mode
+                        .map(|m| m.map_or(MODE_UNDECIDED, |i| modes[i].mode.as_str())),
+                ),
                 Value::Real(z.compact),
                 text(z.parent_id.as_deref()),
                 text(Some(&z.note)),

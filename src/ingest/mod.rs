@@ -599,8 +599,9 @@ fn reject_unprojectable(checked: &mut [Checked], working: &WorkingCrs) {
     }
 }
 
-/// Normalises one survey value: text trimmed, numbers parsed; empty, 0 and unreadable
-/// values mean *unknown* (a surveyor's 0 in `yr_built` is not the year 0).
+/// Normalises one survey value: text trimmed, numbers parsed; empty and unreadable
+/// values mean *unknown*, and so does a 0 in `yr_built` (a surveyor's 0 there is not the
+/// year 0). Elsewhere 0 is a value: 0 years idle, no tax, an empty plot's FAR.
 fn normalise(
     v: &Value,
     kind: FieldKind,
@@ -628,7 +629,8 @@ fn normalise(
                     unparsed.push(name);
                     Value::Null
                 }
-                Some(x) if x == 0.0 || !x.is_finite() => Value::Null,
+                Some(x) if !x.is_finite() => Value::Null,
+                Some(x) if x == 0.0 && name == SurveyField::YrBuilt.name() => Value::Null,
                 Some(x) if kind == FieldKind::Int => Value::Int(x.round() as i64),
                 Some(x) => Value::Real(x),
             }

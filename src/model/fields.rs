@@ -31,8 +31,24 @@ pub enum SurveyField {
     IdleYrs,
     /// Building danger grade (危房等级 A–D).
     Danger,
-    /// Industry policy class (鼓励/允许/限制/淘汰).
+    /// Industry policy class of 《产业结构调整指导目录》 (鼓励类/允许类/限制类/淘汰类).
     IndClass,
+    /// Industry code (国民经济行业分类 GB/T 4754), e.g. `C1713` or `17`.
+    IndCode,
+    /// Operating status (经营状态: 在产/停产/半停产/筹建/在建).
+    Status,
+    /// Planned use (规划用途): a 用地用海 2023 code, or a GB 50137-2011 letter code.
+    PlannedUse,
+    /// Supporting facilities of a housing area (配套设施: 完善/不完善).
+    Facilities,
+    /// Firm size group (企业规模: 规上/规下).
+    Scale,
+    /// Value added per unit energy (单位能耗增加值), 万元/吨标准煤.
+    EnergyVa,
+    /// R&D spending share of revenue (研发经费投入强度), %.
+    RdShare,
+    /// Labour productivity (全员劳动生产率), 万元/人·年.
+    LabProd,
     /// Owners' consent share (意愿), 0–1.
     Consent,
 }
@@ -51,6 +67,14 @@ impl Choice for SurveyField {
         SurveyField::IdleYrs,
         SurveyField::Danger,
         SurveyField::IndClass,
+        SurveyField::IndCode,
+        SurveyField::Status,
+        SurveyField::PlannedUse,
+        SurveyField::Facilities,
+        SurveyField::Scale,
+        SurveyField::EnergyVa,
+        SurveyField::RdShare,
+        SurveyField::LabProd,
         SurveyField::Consent,
     ];
 
@@ -69,6 +93,14 @@ impl Choice for SurveyField {
             SurveyField::IdleYrs => "idle_yrs",
             SurveyField::Danger => "danger",
             SurveyField::IndClass => "ind_class",
+            SurveyField::IndCode => "ind_code",
+            SurveyField::Status => "status",
+            SurveyField::PlannedUse => "plan_use",
+            SurveyField::Facilities => "facilities",
+            SurveyField::Scale => "scale",
+            SurveyField::EnergyVa => "energy_va",
+            SurveyField::RdShare => "rd_share",
+            SurveyField::LabProd => "lab_prod",
             SurveyField::Consent => "consent",
         }
     }
@@ -82,9 +114,41 @@ impl SurveyField {
             | SurveyField::Town
             | SurveyField::LandUse
             | SurveyField::Danger
-            | SurveyField::IndClass => FieldKind::Text,
+            | SurveyField::IndClass
+            | SurveyField::IndCode
+            | SurveyField::Status
+            | SurveyField::PlannedUse
+            | SurveyField::Facilities
+            | SurveyField::Scale => FieldKind::Text,
             SurveyField::YrBuilt => FieldKind::Int,
             _ => FieldKind::Real,
+        }
+    }
+
+    /// The Chinese name, as in reasons, field aliases and the report.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SurveyField::ParcelId => "宗地编号",
+            SurveyField::Town => "镇街",
+            SurveyField::LandUse => "现状用途",
+            SurveyField::Far => "容积率",
+            SurveyField::BldCov => "建筑系数",
+            SurveyField::YrBuilt => "建成年份",
+            SurveyField::TaxMu => "亩均税收",
+            SurveyField::OutMu => "亩均产值",
+            SurveyField::Vacancy => "空置率",
+            SurveyField::IdleYrs => "闲置年限",
+            SurveyField::Danger => "危房等级",
+            SurveyField::IndClass => "产业类别",
+            SurveyField::IndCode => "行业代码",
+            SurveyField::Status => "经营状态",
+            SurveyField::PlannedUse => "规划用途",
+            SurveyField::Facilities => "配套设施",
+            SurveyField::Scale => "企业规模",
+            SurveyField::EnergyVa => "单位能耗增加值",
+            SurveyField::RdShare => "研发经费投入强度",
+            SurveyField::LabProd => "全员劳动生产率",
+            SurveyField::Consent => "改造意愿",
         }
     }
 

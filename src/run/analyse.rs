@@ -9,7 +9,7 @@ use crate::criteria::Criteria;
 use crate::export::parcels::Column;
 use crate::measure::{self, MeasureOptions, Measured};
 use crate::model::{FieldDef, FieldKind, SurveyField, Value};
-use crate::score::{self, ParcelFacts, ParcelScore};
+use crate::score::{self, ParcelFacts, ParcelScore, ScoreInput};
 use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
 
@@ -78,16 +78,24 @@ pub(super) fn analyse(
 
     timer.begin(Stage::Score);
     let facts = measured.as_ref().map(ParcelFacts::of);
-    let scores = score::score(parcels, facts.as_deref(), settings.scheme(), criteria);
+    let layers: Vec<_> = model.constraints.iter().map(|l| l.kind).collect();
+    let scores = score::score_with(
+        &ScoreInput {
+            parcels,
+            facts: facts.as_deref(),
+            controls: controls.as_deref(),
+            layers: &layers,
+            scheme: settings.scheme(),
+        },
+        criteria,
+    );
     timer.count("low", scores.iter().filter(|s| s.low).count());
 
     timer.begin(Stage::Zone);
     let (town, towns) = towns_of(settings, model);
-    let excluded: Vec<bool> = match &controls {
-        Some(c) => c.iter().map(|c| c.excluded).collect(),
-        None => vec![false; parcels.len()],
-    };
-    let zones = delineate(settings, model, &excluded, &scores, &town);
+    let excluded: Vec<bool> = scores.iter().map(|s| s.excluded).collect();
+    let mut zones = delineate(settings, model, &excluded, &scores, &town);
+    zone_modes(&mut zones, parcels, &scores);
     timer.count("large", zones.large.len());
     timer.count("middle", zones.middle.len());
     timer.count("small", zones.small.len());
@@ -140,6 +148,22 @@ fn delineate(
         barriers: &model.barriers,
     };
     zone::delineate(&input, &settings.zones)
+}
+
+/// Each zone's renewal mode: the mode of the largest low-efficiency area among its
+/// members in scope ([`score::mode::dominant_mode`]).
+fn zone_modes(zones: &mut Zones, parcels: &[crate::model::Parcel], scores: &[ParcelScore]) {
+    for z in zones
+        .small
+        .iter_mut()
+        .chain(zones.middle.iter_mut())
+        .chain(zones.large.iter_mut())
+    {
+        z.mode = score::mode::dominant_mode(z.parcels.iter().filter_map(|&p| {
+            let s = &scores[p as usize];
+            (s.low && !s.excluded).then_some((s.mode, parcels[p as usize].area_m2))
+        }));
+    }
 }
 
 /// Each parcel's town: from the boundary layer when there is one (parcels outside every
@@ -235,9 +259,10 @@ fn column(name: &str, kind: FieldKind, values: Vec<Value>) -> Column {
     }
 }
 
-/// `low`, `ltype`, `class`, `score`, `reasons` (rule ids, fits a DBF), `reasons_zh`
-/// (the Chinese text), `reasons_js` (rule, value, operator, threshold as JSON),
-/// `not_eval` (rules whose value was missing: neither passed nor fired).
+/// `low`, `ltype` (key) and `ltype_zh`, `class`, `score`, `reasons` (rule ids, fits a
+/// DBF), `reasons_zh` (the Chinese text), `reasons_js` (rule, value, operator, threshold
+/// as JSON), `not_eval` (rules whose value was missing: neither passed nor fired), and
+/// `mode` (the renewal mode of a low-efficiency parcel in scope).
 fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
     let map = |f: &dyn Fn(&ParcelScore) -> Value| scores.iter().map(f).collect::<Vec<_>>();
     vec![
@@ -246,6 +271,11 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
             "ltype",
             FieldKind::Text,
             map(&|s| s.ltype.map(|t| text(t.name())).unwrap_or(Value::Null)),
+        ),
+        column(
+            "ltype_zh",
+            FieldKind::Text,
+            map(&|s| s.ltype.map(|t| text(t.label_zh())).unwrap_or(Value::Null)),
         ),
         column(
             "class",
@@ -274,7 +304,7 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
                 if s.fired.is_empty() {
                     Value::Null
                 } else {
-                    text(&s.reasons_json())
+                    text(&s.reasons_json(criteria))
                 }
             }),
         ),
@@ -282,6 +312,11 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
             "not_eval",
             FieldKind::Text,
             map(&|s| text(&s.not_evaluable.join(";"))),
+        ),
+        column(
+            "mode",
+            FieldKind::Text,
+            map(&|s| s.mode_zh(criteria).map_or(Value::Null, text)),
         ),
     ]
 }

@@ -111,7 +111,8 @@ pub(super) fn build(
                 .filter(|p| p.far_known().is_none())
                 .count(),
             doubled_tall_storeys: m.doubled,
-            rules_prefer: format!("{:?}", criteria.measure.prefer).to_lowercase(),
+            rules_prefer_far: format!("{:?}", criteria.measure.prefer_far).to_lowercase(),
+            rules_prefer_cov: format!("{:?}", criteria.measure.prefer_cov).to_lowercase(),
         }),
         scoring: ScoringReport {
             criteria: criteria.name.clone(),

@@ -76,7 +76,7 @@ pub(super) fn write_outputs(
     .map(|(level, zones)| {
         (
             level.output_layer(),
-            export::zones::zone_layer(zones, level),
+            export::zones::zone_layer(zones, level, &results.criteria.modes),
         )
     });
     let spatial: Vec<(OutputLayer, &OutLayer)> = std::iter::once((OutputLayer::Parcels, &parcels))
@@ -224,14 +224,15 @@ fn write_gpkg_and_project(
 /// `stats.csv`, `stats.json` and `report.html`, as selected.
 fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Result<()> {
     let (model, analysis, summary) = (r.model, r.analysis, r.summary);
-    let stats = export::stats::build(
-        &model.parcels.parcels,
-        &analysis.scores,
-        &analysis.town,
-        &analysis.zones,
-        r.criteria,
-        &r.settings.zones,
-    );
+    let stats = export::stats::build(&export::stats::StatsInput {
+        parcels: &model.parcels.parcels,
+        scores: &analysis.scores,
+        town: &analysis.town,
+        zones: &analysis.zones,
+        criteria: r.criteria,
+        opts: &r.settings.zones,
+        scheme: r.settings.scheme(),
+    });
     if sel.writes(Format::Stats) {
         export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
         export::stats::write_json(&stage.join("stats.json"), &stats)?;

@@ -1,8 +1,16 @@
-//! The composite score (亩均效益-style): normalised, weighted indicators, then classes
-//! A–D by rank percentile or by fixed breaks. Formulas in [`crate::criteria`]'s docs.
+//! The composite score (亩均效益 evaluation): normalised, weighted indicators, ranked
+//! within peer groups into classes A–D by rank percentile or by fixed breaks. Formulas
+//! in [`crate::criteria`]'s docs.
+//!
+//! Peers are the parcels of one land type — and, where the composite has `group_by`,
+//! of one value of that field (规上 and 规下 firms are ranked apart, each on its own
+//! indicators). A benchmark `"mean"` is the peer group's mean. This is one of the few
+//! global steps of a run: a group is ranked as a whole, sequentially, so the classes do
+//! not depend on the number of threads.
 
-use crate::criteria::{ClassMethod, Classes, Composite, Direction, FieldRef};
+use crate::criteria::{vocab, Benchmark, ClassMethod, Classes, Composite, Direction, Indicator};
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// Slack for comparing rank shares with the class limits (`7 / 10` against `0.70`).
 const SHARE_EPS: f64 = 1e-9;
@@ -17,21 +25,99 @@ pub fn normalise(value: f64, direction: Direction, benchmark: f64) -> f64 {
     s / 2.0 * 100.0
 }
 
-/// `Σ wᵢ sᵢ / Σ wᵢ` over the indicators `value` has a number for; `None` (not rated)
-/// when those carry less than `min_weight_share` of the total weight.
-pub(crate) fn composite_score(
+/// One parcel of the land type, as the ranking sees it.
+pub(crate) struct Peer<'a> {
+    /// Position in the run's parcels.
+    pub pos: usize,
+    pub id: &'a str,
+    /// The `group_by` value as read (`None`: no group field, or the value is missing).
+    pub group: Option<String>,
+    /// Not rated: the composite's `exempt` holds.
+    pub exempt: bool,
+    /// The value of every indicator the composite names (main and groups), by field.
+    pub values: BTreeMap<&'a str, f64>,
+}
+
+/// The score and class of every peer: `(pos, score, class)`, in the order given.
+pub(crate) fn rank(
     comp: &Composite,
-    value: impl Fn(FieldRef) -> Option<f64>,
+    peers: &[Peer<'_>],
+) -> Vec<(usize, Option<f64>, Option<char>)> {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in peers.iter().enumerate() {
+        let key = p
+            .group
+            .as_deref()
+            .map(|g| vocab::key(comp.group_by, g))
+            .unwrap_or_default();
+        groups.entry(key).or_default().push(i);
+    }
+    let mut out: Vec<(usize, Option<f64>, Option<char>)> =
+        peers.iter().map(|p| (p.pos, None, None)).collect();
+    for (key, members) in &groups {
+        let indicators = comp.indicators_for(Some(key.as_str()));
+        let benchmarks = benchmarks(indicators, peers, members);
+        let total: f64 = indicators.iter().map(|i| i.weight).sum();
+        let mut scored: Vec<(usize, &str, f64)> = Vec::new();
+        for &m in members {
+            let p = &peers[m];
+            if p.exempt {
+                continue;
+            }
+            let value = |ind: &Indicator| p.values.get(ind.field.as_str()).copied();
+            if let Some(s) = score(indicators, &benchmarks, total, comp.min_weight_share, value) {
+                out[m].1 = Some(s);
+                scored.push((m, p.id, s));
+            }
+        }
+        for (m, class) in classify(&comp.classes, &scored) {
+            out[m].2 = Some(class);
+        }
+    }
+    out
+}
+
+/// Each indicator's benchmark for a group: fixed, or the mean over its rated members
+/// (summed in member order: deterministic); `None` when the group has no value for it.
+fn benchmarks(indicators: &[Indicator], peers: &[Peer<'_>], members: &[usize]) -> Vec<Option<f64>> {
+    indicators
+        .iter()
+        .map(|ind| match ind.benchmark {
+            Benchmark::Fixed(b) => Some(b),
+            Benchmark::Mean { factor } => {
+                let (mut sum, mut n) = (0.0, 0usize);
+                for &m in members {
+                    let p = &peers[m];
+                    if let (false, Some(v)) = (p.exempt, p.values.get(ind.field.as_str())) {
+                        sum += v;
+                        n += 1;
+                    }
+                }
+                let mean = sum / n as f64 * factor;
+                (n > 0 && mean.is_finite() && mean > 0.0).then_some(mean)
+            }
+        })
+        .collect()
+}
+
+/// `Σ wᵢ sᵢ / Σ wᵢ` over the indicators `value` has a number (and the group a
+/// benchmark) for; `None` (not rated) when those carry less than `min_share` of `total`.
+pub(crate) fn score(
+    indicators: &[Indicator],
+    benchmarks: &[Option<f64>],
+    total: f64,
+    min_share: f64,
+    value: impl Fn(&Indicator) -> Option<f64>,
 ) -> Option<f64> {
     let (mut weighted, mut weight) = (0.0, 0.0);
-    for ind in &comp.indicators {
-        if let Some(v) = value(ind.field_ref) {
-            weighted += ind.weight * normalise(v, ind.direction, ind.benchmark);
+    for (ind, b) in indicators.iter().zip(benchmarks) {
+        if let (Some(v), Some(b)) = (value(ind), b) {
+            weighted += ind.weight * normalise(v, ind.direction, *b);
             weight += ind.weight;
         }
     }
-    let share = weight / comp.total_weight();
-    (weight > 0.0 && share >= comp.min_weight_share - SHARE_EPS).then(|| weighted / weight)
+    let share = weight / total;
+    (weight > 0.0 && share >= min_share - SHARE_EPS).then(|| weighted / weight)
 }
 
 /// Classes for the scored parcels of one type: `(position, parcel id, score)` in, and
@@ -80,7 +166,7 @@ pub(crate) fn classify(classes: &Classes, scored: &[(usize, &str, f64)]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::criteria::{parse, Criteria, MeasuredField};
+    use crate::criteria::{parse, Criteria};
     use crate::landuse::LandClass;
     use std::path::Path;
 
@@ -107,27 +193,82 @@ mod tests {
     fn weighted_over_what_is_evaluable_and_not_rated_below_the_share() {
         let c = criteria(0.75, "{ method = \"breaks\", A = 80, B = 60, C = 40 }");
         let comp = &c.composite[&LandClass::Industrial];
-        let values = |far: Option<f64>, cov: Option<f64>| {
-            move |f: FieldRef| match f {
-                FieldRef::Measured(MeasuredField::Far) => far,
-                FieldRef::Measured(MeasuredField::Cov) => cov,
-                _ => None,
-            }
+        let bench = [Some(1.0), Some(0.5)];
+        let run = |far: Option<f64>, cov: Option<f64>| {
+            score(&comp.indicators, &bench, 4.0, comp.min_weight_share, |i| {
+                if i.field == "far_m" {
+                    far
+                } else {
+                    cov
+                }
+            })
         };
         // far 1.5 → 75, cov 0.25 → 75; far 2 → 100, cov 0.5 → 50: (3·100 + 50) / 4.
-        assert_eq!(
-            composite_score(comp, values(Some(1.5), Some(0.25))),
-            Some(75.0)
-        );
-        assert_eq!(
-            composite_score(comp, values(Some(2.0), Some(0.5))),
-            Some(87.5)
-        );
+        assert_eq!(run(Some(1.5), Some(0.25)), Some(75.0));
+        assert_eq!(run(Some(2.0), Some(0.5)), Some(87.5));
         // Only far (3/4 of the weight, exactly the minimum share): its score alone.
-        assert_eq!(composite_score(comp, values(Some(0.5), None)), Some(25.0));
+        assert_eq!(run(Some(0.5), None), Some(25.0));
         // Only cov (1/4 < 3/4): not rated; nothing at all: not rated.
-        assert_eq!(composite_score(comp, values(None, Some(0.1))), None);
-        assert_eq!(composite_score(comp, values(None, None)), None);
+        assert_eq!(run(None, Some(0.1)), None);
+        assert_eq!(run(None, None), None);
+    }
+
+    fn peer<'a>(
+        pos: usize,
+        id: &'a str,
+        group: Option<&str>,
+        tax: Option<f64>,
+        out: Option<f64>,
+    ) -> Peer<'a> {
+        let mut values = BTreeMap::new();
+        if let Some(t) = tax {
+            values.insert("tax_mu", t);
+        }
+        if let Some(o) = out {
+            values.insert("out_mu", o);
+        }
+        Peer {
+            pos,
+            id,
+            group: group.map(str::to_string),
+            exempt: false,
+            values,
+        }
+    }
+
+    #[test]
+    fn peer_groups_rank_apart_on_their_own_indicators_against_their_mean() {
+        let c = parse(
+            "name = \"t\"\n[composite.industrial]\nindicators = [\n { field = \"tax_mu\", weight = 45, direction = \"higher\", benchmark = \"mean\" },\n { field = \"out_mu\", weight = 20, direction = \"higher\", benchmark = \"mean\" },\n]\ngroup_by = \"scale\"\ngroups = { \"规下\" = [{ field = \"tax_mu\", weight = 1, direction = \"higher\", benchmark = \"mean\" }] }\nexempt = { field = \"status\", op = \"in\", values = [\"筹建\"] }\nclasses = { method = \"breaks\", A = 60, B = 50, C = 40 }\n",
+            Path::new("t"),
+        )
+        .unwrap();
+        let comp = &c.composite[&LandClass::Industrial];
+        let peers = [
+            // 规上: tax mean 20, out mean 100.
+            peer(0, "a", Some("规上"), Some(30.0), Some(100.0)),
+            peer(1, "b", Some("规模以上"), Some(10.0), Some(100.0)),
+            // 规下, on tax alone; its mean is 2: 3 → 75 (A), 1 → 25 (D).
+            peer(2, "c", Some("规下"), Some(3.0), Some(0.0)),
+            peer(3, "d", Some("below"), Some(1.0), None),
+        ];
+        let out = rank(comp, &peers);
+        // a: tax 30/20 → 75, out → 50: (45·75 + 20·50)/65 = 67.3 (A).
+        let a = (45.0 * 75.0 + 20.0 * 50.0) / 65.0;
+        assert!((out[0].1.unwrap() - a).abs() < 1e-9);
+        assert_eq!(out[0].2, Some('A'));
+        // b: tax 10/20 → 25, out 50: (45·25 + 1000)/65 = 32.7 (D).
+        assert_eq!(out[1].2, Some('D'));
+        assert_eq!((out[2].1, out[2].2), (Some(75.0), Some('A')));
+        assert_eq!((out[3].1, out[3].2), (Some(25.0), Some('D')));
+        // An exempt firm is not rated and does not move its group's mean.
+        let mut with_exempt: Vec<Peer> = peers.into_iter().collect();
+        let mut e = peer(4, "e", Some("规下"), Some(100.0), None);
+        e.exempt = true;
+        with_exempt.push(e);
+        let again = rank(comp, &with_exempt);
+        assert_eq!(&again[..4], &out[..]);
+        assert_eq!((again[4].1, again[4].2), (None, None));
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct Zone {
     /// Small circles: in the town's near-term programme, and rank in the town (1 = first).
     pub program: bool,
     pub rank: Option<usize>,
+    /// The renewal mode of the largest low-efficiency area among the members: the
+    /// criteria's mode rule index (`Some(None)`: 待定); `None`: no member has a mode.
+    /// Set after zoning, from the parcels' modes.
+    pub mode: Option<Option<usize>>,
 }
 
 /// The result of zoning.
@@ -339,5 +343,6 @@ fn make_zone(
         note: d.note.clone(),
         program: false,
         rank: None,
+        mode: None,
     }
 }

@@ -135,8 +135,22 @@ pub struct SynthParcel {
     pub idle_yrs: i64,
     /// `A`–`D`, empty = not surveyed.
     pub danger: &'static str,
-    /// `encouraged`, `permitted`, `restricted`, `obsolete`; empty for non-industrial land.
+    /// 《产业结构调整指导目录》 class: `鼓励类`, `允许类`, `限制类`, `淘汰类`; empty for
+    /// non-industrial land.
     pub ind_class: &'static str,
+    /// GB/T 4754-2017 industry code (`C1713`), on industrial parcels; empty elsewhere.
+    pub ind_code: String,
+    /// 经营状态 of an industrial firm: `在产`, `停产`, `筹建`; empty elsewhere.
+    pub status: &'static str,
+    /// Planned use: a 用地用海 2023 code or a GB 50137-2011 letter code (`M1`, `R2`).
+    pub plan_use: String,
+    /// 企业规模 `规上` / `规下` of an industrial firm; empty elsewhere.
+    pub scale: &'static str,
+    /// 单位能耗增加值 (万元/吨标准煤), 研发经费投入强度 (%), 全员劳动生产率 (万元/人):
+    /// surveyed for firms above the size threshold only.
+    pub energy_va: Option<f64>,
+    pub rd_share: Option<f64>,
+    pub lab_prod: Option<f64>,
     pub consent: f64,
     pub owner: String,
 }
@@ -192,8 +206,8 @@ pub struct Defect {
 /// Land-use codes of the 用地用海 2023 scheme the generator uses; their names come from
 /// the engine's own table ([`Scheme::name_of`]).
 pub const LAND_USES: &[&str] = &[
-    "0701", "0702", "0801", "0802", "0803", "0804", "0805", "0806", "0901", "0902", "1001", "1101",
-    "1401",
+    "0701", "0702", "0703", "0801", "0802", "0803", "0804", "0805", "0806", "0901", "0902", "1001",
+    "1101", "1401",
 ];
 
 /// Chinese name of a land-use code of the 用地用海 2023 scheme.
@@ -207,7 +221,10 @@ pub fn land_use_name(code: &str) -> Option<&'static str> {
 /// `far` 容积率; `bld_cov` 建筑密度 (0–1); `yr_built` 建成年份 (0 = unknown); `tax_mu` 亩均税收
 /// 万元/亩·年 (null = not applicable); `out_mu` 亩均产值 万元/亩·年; `vacancy` 空置率 (0–1);
 /// `idle_yrs` 闲置年限; `danger` 危房等级 A–D (empty = not surveyed); `ind_class` 产业类别
-/// (encouraged/permitted/restricted/obsolete); `consent` 改造意愿 share (0–1); `owner` 权利人.
+/// (鼓励类/允许类/限制类/淘汰类); `ind_code` 行业代码 (GB/T 4754-2017); `status` 经营状态;
+/// `plan_use` 规划用途; `scale` 企业规模 (规上/规下); `energy_va` 单位能耗增加值, `rd_share`
+/// 研发经费投入强度 %, `lab_prod` 全员劳动生产率 (规上 firms); `consent` 改造意愿 share
+/// (0–1); `owner` 权利人.
 pub fn parcel_fields() -> Vec<FieldDef> {
     use FieldKind::*;
     [
@@ -224,6 +241,13 @@ pub fn parcel_fields() -> Vec<FieldDef> {
         ("idle_yrs", Int),
         ("danger", Text),
         ("ind_class", Text),
+        ("ind_code", Text),
+        ("status", Text),
+        ("plan_use", Text),
+        ("scale", Text),
+        ("energy_va", Real),
+        ("rd_share", Real),
+        ("lab_prod", Real),
         ("consent", Real),
         ("owner", Text),
     ]
@@ -266,6 +290,13 @@ impl District {
                     Value::Int(p.idle_yrs),
                     text(p.danger),
                     text(p.ind_class),
+                    text(&p.ind_code),
+                    text(p.status),
+                    text(&p.plan_use),
+                    text(p.scale),
+                    real(p.energy_va),
+                    real(p.rd_share),
+                    real(p.lab_prod),
                     Value::Real(p.consent),
                     text(&p.owner),
                 ],
@@ -706,7 +737,8 @@ impl BlockKind {
         match self {
             BlockKind::Industrial => &[("1001", 82), ("1101", 13), ("0901", 3), ("0702", 2)],
             BlockKind::Residential => &[
-                ("0701", 72),
+                ("0701", 64),
+                ("0703", 8),
                 ("0702", 8),
                 ("0804", 6),
                 ("0901", 8),
@@ -1185,6 +1217,13 @@ impl TownGen {
             idle_yrs: plan.idle_yrs,
             danger: plan.danger,
             ind_class: plan.ind_class,
+            ind_code: plan.ind_code,
+            status: plan.status,
+            plan_use: plan.plan_use,
+            scale: plan.scale,
+            energy_va: plan.energy_va,
+            rd_share: plan.rd_share,
+            lab_prod: plan.lab_prod,
             consent: plan.consent,
             owner,
         });
@@ -1386,6 +1425,7 @@ fn building_uses(land_use: &str) -> (&'static str, &'static [(&'static str, u32)
         "1001" => ("厂房", &[("厂房", 5), ("宿舍", 3), ("办公", 2)]),
         "1101" => ("仓库", &[("仓库", 6), ("办公", 2), ("宿舍", 1)]),
         "0701" => ("住宅", &[("住宅", 9), ("商业", 1)]),
+        "0703" => ("住宅", &[("住宅", 1)]),
         "0702" => ("公共设施", &[("公共设施", 1)]),
         "0802" => ("科研", &[("科研", 3), ("办公", 1)]),
         "0803" => ("文化", &[("文化", 1)]),
@@ -1415,8 +1455,40 @@ struct Plan {
     idle_yrs: i64,
     danger: &'static str,
     ind_class: &'static str,
+    ind_code: String,
+    status: &'static str,
+    plan_use: String,
+    scale: &'static str,
+    energy_va: Option<f64>,
+    rd_share: Option<f64>,
+    lab_prod: Option<f64>,
     consent: f64,
 }
+
+/// GB/T 4754-2017 manufacturing classes the estates hold, with the FAR minimum of
+/// 国土资发〔2008〕24号 for each (mapped to its 2002 class) and a weight.
+const INDUSTRIES: &[(&str, f64, u32)] = &[
+    ("13", 1.0, 3),
+    ("14", 1.0, 3),
+    ("17", 0.8, 6),
+    ("18", 1.0, 8),
+    ("19", 1.0, 5),
+    ("20", 0.8, 2),
+    ("21", 0.8, 6),
+    ("22", 0.8, 4),
+    ("23", 0.8, 3),
+    ("24", 1.0, 4),
+    ("26", 0.6, 3),
+    ("27", 0.7, 2),
+    ("2922", 1.0, 7),
+    ("30", 0.7, 3),
+    ("33", 0.7, 9),
+    ("34", 0.7, 5),
+    ("35", 0.7, 4),
+    ("38", 0.7, 8),
+    ("39", 1.0, 14),
+    ("40", 1.0, 3),
+];
 
 /// Survey targets for one parcel of `land_use` at decay `d` (0 = thriving, 1 = run down),
 /// `heat` being `d` over the town's mean (1 on average).
@@ -1443,6 +1515,13 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
         idle_yrs: 0,
         danger: "",
         ind_class: "",
+        ind_code: String::new(),
+        status: "",
+        plan_use: plan_code(rng, land_use),
+        scale: "",
+        energy_va: None,
+        rd_share: None,
+        lab_prod: None,
         consent,
     };
     match land_use {
@@ -1465,20 +1544,33 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
                 era(rng).max(1995)
             };
             p.ind_class = if s_class {
-                rng.weighted(&[("restricted", 7), ("obsolete", 3)])
+                rng.weighted(&[("限制类", 7), ("淘汰类", 3)])
             } else {
-                rng.weighted(&[("encouraged", 35), ("permitted", 65)])
+                rng.weighted(&[("鼓励类", 35), ("允许类", 65)])
+            };
+            // An industry whose FAR minimum a low-FAR plant clearly misses.
+            let line = if land_use == "1001" {
+                let pool: Vec<(usize, u32)> = INDUSTRIES
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, l, _))| !s_far || *l >= 0.8)
+                    .map(|(i, (_, _, w))| (i, *w))
+                    .collect();
+                let (class, line, _) = INDUSTRIES[rng.weighted(&pool)];
+                p.ind_code = format!("C{class}{}", rng.int(10, 99))[..5].to_string();
+                line
+            } else {
+                1.0 // warehousing: no industry code, the general minimum
             };
             let vacant = s_idle && rng.chance(0.6);
             if s_idle {
-                p.idle_yrs = rng.int(2, 7);
-            } else if rng.chance(0.03) {
-                p.idle_yrs = 1; // idle, but not yet recoverable: no rule fires
+                // One year idle is idle land; two years, recoverable.
+                p.idle_yrs = rng.int(1, 7);
             }
             if !vacant {
                 p.buildings = count(rng, 9000.0, 6);
                 if s_far {
-                    p.far = rng.range(0.35, 0.88);
+                    p.far = line * rng.range(0.35, 0.88);
                     // Half of them also fall under the coverage line.
                     p.cov = if rng.chance(0.5) {
                         rng.range(0.15, 0.26).min(p.far)
@@ -1498,6 +1590,31 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
             };
             p.tax_mu = Some(r2(tax));
             p.out_mu = Some(r2(tax * rng.range(6.0, 14.0)));
+            p.status = if vacant {
+                ""
+            } else if low && rng.chance(0.15) {
+                "停产"
+            } else if !low && rng.chance(0.02) {
+                "筹建"
+            } else {
+                "在产"
+            };
+            p.scale = if rng.chance(0.3 + 0.02 * tax.min(20.0)) {
+                "规上"
+            } else {
+                "规下"
+            };
+            if p.scale == "规上" && !vacant {
+                p.energy_va = Some(r2(rng.range(0.3, 1.2) * (1.0 + tax / 20.0)));
+                p.rd_share = Some(r2(rng.range(0.2, 2.0) * (1.0 + tax / 30.0)));
+                p.lab_prod = Some(r2(rng.range(8.0, 30.0) * (1.0 + tax / 40.0)));
+            }
+            // 退二进三: industry in a hot spot the plan turns to housing or commerce.
+            if low && heat > 1.2 && rng.chance(0.3) {
+                p.plan_use = rng
+                    .pick(&["0701", "0901", "R2", "B1", "0701/0901"])
+                    .to_string();
+            }
             p.vacancy = r2(if vacant {
                 0.0
             } else if s_idle {
@@ -1517,11 +1634,11 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
             let low = rng.chance(0.02 + 0.26 * heat);
             let old_village = low && rng.chance(0.9);
             p.yr_built = if old_village {
-                rng.int(1982, 1999)
+                rng.int(1982, 2000)
             } else if low {
-                rng.int(2000, 2008) // newer, but dilapidated
+                rng.int(2001, 2008) // newer, but dilapidated
             } else {
-                era(rng).clamp(2000, 2023)
+                era(rng).clamp(2001, 2023)
             };
             p.danger = if old_village {
                 rng.weighted(&[("A", 10), ("B", 40), ("C", 25), ("D", 8), ("", 17)])
@@ -1582,6 +1699,21 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
             p.out_mu = Some(r2(tax * rng.range(4.0, 9.0)));
             p.danger = rng.weighted(&[("A", 50), ("B", 35), ("", 15)]);
         }
+        "0703" => {
+            // Rural homesteads (农村宅基地): a village type, never old urban housing.
+            let low = rng.chance(0.03 + 0.2 * heat);
+            let s_idle = low && rng.chance(0.35);
+            p.yr_built = era(rng).clamp(1980, 2018);
+            p.idle_yrs = if s_idle { rng.int(2, 6) } else { 0 };
+            p.danger = if low && !s_idle {
+                rng.weighted(&[("C", 3), ("D", 1)])
+            } else {
+                rng.weighted(&[("A", 40), ("B", 40), ("", 20)])
+            };
+            p.buildings = count(rng, 900.0, 12);
+            p.cov = rng.range(0.38, 0.58);
+            p.far = p.cov * rng.range(2.0, 3.5);
+        }
         "1401" => {
             p.yr_built = era(rng).max(1995);
             if rng.chance(0.25) {
@@ -1618,6 +1750,25 @@ fn plan_attributes(rng: &mut Rng, land_use: &str, d: f64, heat: f64, area: f64) 
         p.yr_built = 0; // not surveyed
     }
     p
+}
+
+/// A parcel's planned use when the plan keeps its use: its own code, or (a fifth of the
+/// time, as older 控制性详细规划 write it) the GB 50137-2011 letter code.
+fn plan_code(rng: &mut Rng, land_use: &str) -> String {
+    let letter = match land_use {
+        "1001" => "M1",
+        "1101" => "W1",
+        "0701" => "R2",
+        "0703" => "H14",
+        "0901" | "0902" => "B1",
+        "1401" => "G1",
+        _ => "A",
+    };
+    if rng.chance(0.2) {
+        letter.to_string()
+    } else {
+        land_use.to_string()
+    }
 }
 
 const BRAND_A: &[&str] = &[
@@ -1722,6 +1873,10 @@ fn owner_name(rng: &mut Rng, land_use: &str, d: f64, town: &str, village: u64) -
             rng.pick(&["投资控股", "金融服务", "置业"])
         ),
         "0702" => format!("东莞市{town}{v}社区居民委员会"),
+        "0703" => format!(
+            "{town}{v}社区{}村民小组",
+            rng.pick(&["一", "二", "三", "四", "五", "六"])
+        ),
         "0801" => format!("东莞市{town}人民政府"),
         "0802" => format!("东莞{}研究院", brand(rng)),
         "0803" => format!("东莞市{town}文化服务中心"),
@@ -1856,7 +2011,7 @@ mod tests {
             towns: 2,
             ..DistrictParams::default()
         });
-        assert_eq!(fingerprint(&d), 2352026164820832063, "fingerprint changed");
+        assert_eq!(fingerprint(&d), 3138539774063513820, "fingerprint changed");
     }
 
     #[test]
@@ -1996,9 +2151,7 @@ mod tests {
             assert!((0.0..=1.0).contains(&p.vacancy) && (0.0..=1.0).contains(&p.consent));
             assert!((0..=7).contains(&p.idle_yrs));
             assert!(["", "A", "B", "C", "D"].contains(&p.danger));
-            assert!(
-                ["", "encouraged", "permitted", "restricted", "obsolete"].contains(&p.ind_class)
-            );
+            assert!(["", "鼓励类", "允许类", "限制类", "淘汰类"].contains(&p.ind_class));
             if matches!(p.land_use, "1001" | "1101") {
                 assert!(!p.ind_class.is_empty(), "{}", p.id);
             } else if !defects.contains(&i) {
@@ -2035,6 +2188,7 @@ mod tests {
             .filter(|p| is(p, &["0901", "0902"]))
             .collect();
         let res: Vec<&SynthParcel> = d.parcels.iter().filter(|p| is(p, &["0701"])).collect();
+        let vil: Vec<&SynthParcel> = d.parcels.iter().filter(|p| is(p, &["0703"])).collect();
         let fac: Vec<&SynthParcel> = d
             .parcels
             .iter()
@@ -2051,17 +2205,25 @@ mod tests {
             ("ind tax", share(&ind, &|p| tax(p, 10.0))),
             (
                 "ind class",
-                share(&ind, &|p| matches!(p.ind_class, "restricted" | "obsolete")),
+                share(&ind, &|p| matches!(p.ind_class, "限制类" | "淘汰类")),
             ),
-            ("ind idle", share(&ind, &|p| p.idle_yrs >= 2)),
+            ("ind idle", share(&ind, &|p| p.idle_yrs >= 1)),
+            ("ind stopped", share(&ind, &|p| p.status == "停产")),
+            (
+                "use conflict",
+                share(&ind, &|p| {
+                    !matches!(p.plan_use.as_str(), "1001" | "1101" | "M1" | "W1")
+                }),
+            ),
             ("com vacancy", share(&com, &|p| p.vacancy > 0.3)),
             ("com tax", share(&com, &|p| tax(p, 20.0))),
             (
                 "res age",
-                share(&res, &|p| p.yr_built > 0 && p.yr_built < 2000),
+                share(&res, &|p| p.yr_built > 0 && p.yr_built <= 2000),
             ),
             ("res danger", share(&res, &cd)),
-            ("fac", share(&fac, &|p| p.idle_yrs >= 2 || cd(p))),
+            ("fac", share(&fac, &|p| p.idle_yrs >= 1 || cd(p))),
+            ("village", share(&vil, &|p| p.idle_yrs >= 2 || cd(p))),
         ];
         for (name, s) in &rules {
             assert!(*s > 0.005 && *s < 0.4, "{name}: {s}");
@@ -2070,8 +2232,8 @@ mod tests {
             p.far < 1.0
                 || p.bld_cov < 0.3
                 || tax(p, 10.0)
-                || matches!(p.ind_class, "restricted" | "obsolete")
-                || p.idle_yrs >= 2
+                || matches!(p.ind_class, "限制类" | "淘汰类")
+                || p.idle_yrs >= 1
         });
         assert!(
             (0.25..=0.35).contains(&low_ind),
