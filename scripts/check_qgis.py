@@ -65,7 +65,7 @@ def main(out):
                 check(layer.crs().authid() == crs, f"{name}: CRS {layer.crs().authid()}")
             if name == "parcels":
                 check(layer.renderer().type() == "categorizedSymbol", f"{name}: categorised by type")
-                check(layer.attributeAlias(layer.fields().indexOf("low")) == "低效用地", f"{name}: Chinese aliases")
+                check(layer.attributeAlias(layer.fields().indexOf("low")) == "低效用地（初步识别）", f"{name}: Chinese aliases")
             if name.endswith("_circles"):
                 check(layer.labelsEnabled(), f"{name}: labelled")
 

@@ -1,4 +1,4 @@
-//! landsift: low-efficiency land identification (低效用地认定) and renewal-zone
+//! landsift: low-efficiency land identification (低效用地初步识别) and renewal-zone
 //! delineation (大中小圈) for Chinese planning bureaus.
 //!
 //! The pipeline, one module per stage: [`ingest`] → [`measure`] → [`score`] → [`zone`]

@@ -40,7 +40,11 @@ fn statistics_add_up_and_match_the_summary() {
         area(&district["parcels"]),
         summary["parcel_area"]["m2"].as_f64().unwrap()
     ));
-    assert_eq!(district["low"]["count"], summary["scoring"]["low_parcels"]);
+    assert_eq!(
+        district["low"]["count"].as_u64().unwrap()
+            + district["low_excluded"]["count"].as_u64().unwrap(),
+        summary["scoring"]["low_parcels"].as_u64().unwrap()
+    );
     for (level, key) in [
         ("small", "small_circles"),
         ("middle", "middle_circles"),
@@ -65,9 +69,20 @@ fn statistics_add_up_and_match_the_summary() {
         let (n, a) = sum(&ts["low_by_type"]);
         assert_eq!(n, ts["low"]["count"].as_u64().unwrap());
         assert!(close(a, area(&ts["low"])));
-        // Every low parcel has at least one reason.
+        // Every low parcel has at least one reason, and exactly one renewal mode.
         let (n, _) = sum(&ts["low_by_reason"]);
         assert!(n >= ts["low"]["count"].as_u64().unwrap());
+        let (n, a) = sum(&ts["low_by_mode"]);
+        assert_eq!(
+            n,
+            ts["low"]["count"].as_u64().unwrap(),
+            "{}: modes",
+            ts["town"]
+        );
+        assert!(close(a, area(&ts["low"])));
+        // The share is over construction land.
+        let share = ts["low_share"].as_f64().unwrap();
+        assert!(close(share * area(&ts["construction"]), area(&ts["low"])));
         // Units exact: mu = m² × 3/2000, ha = m² / 10⁴, km² = m² / 10⁶.
         for t in [&ts["parcels"], &ts["low"], &ts["scattered"]] {
             let m2 = area(t);
@@ -94,7 +109,13 @@ fn statistics_add_up_and_match_the_summary() {
         assert_eq!(n, district[key]["count"].as_u64().unwrap(), "{key}");
         assert!(close(a, area(&district[key])), "{key}");
     }
-    for map in ["by_type", "low_by_type", "low_by_reason", "circles"] {
+    for map in [
+        "by_type",
+        "low_by_type",
+        "low_by_reason",
+        "low_by_mode",
+        "circles",
+    ] {
         for (k, d) in district[map].as_object().unwrap() {
             let a: f64 = towns.iter().filter_map(|t| t[map].get(k)).map(area).sum();
             assert!(close(a, area(d)), "{map}.{k}");
@@ -124,15 +145,22 @@ fn statistics_add_up_and_match_the_summary() {
         towns[0]["parcels"]["count"].as_u64().unwrap()
     );
     assert!(close(r[5].parse().unwrap(), area(&towns[0]["parcels"])));
-    assert_eq!(&row("全区", "by_type", "industrial")[3], "工业");
-    assert_eq!(&row("全区", "check", "programme_in_large")[12], "pass");
+    assert_eq!(&row("合计", "by_type", "industrial")[3], "工矿仓储");
+    assert_eq!(&row("合计", "by_type", "village")[3], "村庄");
+    assert_eq!(&row("合计", "check", "programme_in_large")[12], "pass");
+    assert_eq!(&row("合计", "low_by_mode", "综合整治")[3], "综合整治");
+    // The Chinese column is Chinese: no rule id, no English word.
+    for r in &rows {
+        assert!(landsift::criteria::is_chinese(&r[3]), "item_zh '{}'", &r[3]);
+    }
     let expected_rows: usize = towns
         .iter()
         .chain([district])
         .map(|t| {
-            3 + t["by_type"].as_object().unwrap().len()
+            5 + t["by_type"].as_object().unwrap().len()
                 + t["low_by_type"].as_object().unwrap().len()
                 + t["low_by_reason"].as_object().unwrap().len()
+                + t["low_by_mode"].as_object().unwrap().len()
                 + t["circles"].as_object().unwrap().len()
                 + t["checks"].as_array().unwrap().len()
         })
@@ -282,7 +310,10 @@ fn report_is_one_offline_page_with_a_map_per_town() {
     for text in [
         "政策核查",
         "Policy checks",
-        "认定规则",
+        "识别规则",
+        "初步识别",
+        "亩均效益评价",
+        "再开发方式",
         "rejects.csv",
         "✔ 通过 pass",
         "EPSG:4547",

@@ -877,6 +877,63 @@ fn cases(dir: &Path) -> Vec<Case> {
         Expect::Fails(4, "not a polygon"),
     );
 
+    let plan = geojson(
+        dir,
+        "plan_nofield.geojson",
+        vec![feature(
+            json!({"name": "A"}),
+            square(479_000.0, 2_539_000.0, 5000.0),
+        )],
+        Some(4547),
+    );
+    push(
+        &mut c,
+        "planning layer without a code field",
+        chk(&["--planning", &s(&plan)]),
+        Expect::Fails(4, "no planned-use field"),
+    );
+    let plan = geojson(
+        dir,
+        "plan_points.geojson",
+        vec![feature(
+            json!({"YDDM": "0701"}),
+            json!({"type": "Point", "coordinates": [479000.0, 2539000.0]}),
+        )],
+        Some(4547),
+    );
+    push(
+        &mut c,
+        "planning layer of points only",
+        chk(&["--planning", &s(&plan)]),
+        Expect::Fails(4, "no polygon with a planned-use code"),
+    );
+    let plan = geojson(
+        dir,
+        "plan_garbage.geojson",
+        vec![
+            feature(
+                json!({"YDDM": "规划中"}),
+                square(469_000.0, 2_519_000.0, 20_000.0),
+            ),
+            feature(json!({"YDDM": null}), square(479_000.0, 2_539_000.0, 50.0)),
+        ],
+        Some(4547),
+    );
+    push(
+        &mut c,
+        "planning layer with unreadable codes",
+        chk(&["--planning", &s(&plan)]),
+        Expect::Passes(
+            |v| {
+                v["planning"]["features_rejected"] == 1
+                    && v["quality"]["rules_not_evaluated"]
+                        .as_array()
+                        .is_some_and(|g| g.iter().any(|g| g["rule"] == "USE_CONFLICT"))
+            },
+            "unreadable codes: the rule cannot judge, and says so",
+        ),
+    );
+
     // ---- Configuration -----------------------------------------------------------
     let conf = |name: &str, text: &str| s(&write(dir, name, text));
     for (name, text, says) in [

@@ -81,14 +81,45 @@ fn reasons_round_trip_through_every_format() {
     let js: serde_json::Value =
         serde_json::from_str(low["reasons_js"].as_deref().unwrap()).unwrap();
     assert_eq!(js[0]["rule"], "IND_FAR");
-    assert_eq!(js[0]["threshold"], 1.0);
+    // The line of the parcel's industry (国土资发〔2008〕24号 表2), or the general 1.0.
+    let line = js[0]["threshold"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&line), "{line}");
+    assert_eq!(js[0].get("industry").is_some(), zh.contains('（'), "{zh}");
     // FAR rules read the measured value when buildings are given.
     let far_m: f64 = low["far_m"].clone().unwrap().parse().unwrap();
     let value = js[0]["value"].as_f64().unwrap();
     assert!(
-        far_m < 1.0 && (value - far_m).abs() < 1e-12,
+        far_m < line && (value - far_m).abs() < 1e-12,
         "{value} vs {far_m}"
     );
+    // The sample's plan turns some industry to housing or commerce: 用途不合理, and
+    // those parcels' mode says what to do.
+    let conflicts: Vec<_> = gpkg
+        .rows
+        .iter()
+        .filter(|r| {
+            r["reasons"]
+                .as_deref()
+                .is_some_and(|x| x.split(';').any(|i| i == "USE_CONFLICT"))
+        })
+        .collect();
+    assert!(!conflicts.is_empty());
+    for r in &conflicts {
+        let zh = r["reasons_zh"].as_deref().unwrap();
+        assert!(zh.contains("用途不合理：现状工矿仓储，规划"), "{zh}");
+        assert!(r["mode"].is_some());
+    }
+    assert!(conflicts
+        .iter()
+        .any(|r| r["mode"].as_deref() == Some("功能改变")));
+    // Every low parcel has a mode, in Chinese; no other parcel has one.
+    for r in &gpkg.rows {
+        let low = r["low"].as_deref() == Some("1");
+        assert_eq!(r["mode"].is_some(), low, "{:?}", r["parcel_id"]);
+        if let Some(m) = r["mode"].as_deref() {
+            assert!(landsift::criteria::is_chinese(m), "{m}");
+        }
+    }
 }
 
 #[test]
@@ -168,4 +199,142 @@ fn constraint_layers_exclude_and_tag_parcels() {
         let share: f64 = row["sh_eco"].clone().unwrap().parse().unwrap();
         assert!(share >= 0.1);
     }
+}
+
+#[test]
+fn a_development_boundary_limits_the_scope_and_reports_what_lies_outside() {
+    // A 城镇开发边界 over the western two thirds of the sample (EPSG:4547).
+    let dir = tmp();
+    let boundary = write(
+        dir.path(),
+        "boundary.geojson",
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4547\"}},\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[469000,2519000],[480000,2519000],[480000,2527000],[469000,2527000],[469000,2519000]]]}}]}",
+    );
+    let out = dir.path().join("out");
+    let s = run_ok(
+        &[
+            "--constraint",
+            &format!("dev-boundary={}", boundary.display()),
+        ],
+        &out,
+    );
+    let r = read_back(&out.join("landsift.gpkg"), Some("parcels"));
+    let outside: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|row| {
+            row["excl_why"]
+                .as_deref()
+                .is_some_and(|w| w.starts_with("城镇开发边界外"))
+        })
+        .collect();
+    assert!(!outside.is_empty() && outside.len() < r.rows.len());
+    let mut low_outside = 0;
+    for row in &outside {
+        assert_eq!(row["excluded"].as_deref(), Some("1"));
+        assert!(
+            row["unit_id"].is_none(),
+            "a parcel outside the boundary is never zoned"
+        );
+        assert!(row["mode"].is_none());
+        if row["low"].as_deref() == Some("1") {
+            low_outside += 1;
+        }
+    }
+    assert!(low_outside > 0);
+    // Scored all the same, and reported apart.
+    assert_eq!(
+        s["scoring"]["low_excluded_parcels"].as_u64().unwrap(),
+        low_outside
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(
+        stats["district"]["low_excluded"]["count"].as_u64().unwrap(),
+        low_outside
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("城镇开发边界外"),
+        "the report names the scope"
+    );
+}
+
+#[test]
+fn a_planning_layer_gives_the_planned_use_by_overlay() {
+    // The plan: housing over the sample's west (x < 475 000), industry over the rest, as
+    // a 控规 layer would carry it (EPSG:4547, code field YDDM).
+    let dir = tmp();
+    let block = |code: &str, x0: f64, x1: f64| {
+        format!(
+            "{{\"type\":\"Feature\",\"properties\":{{\"YDDM\":\"{code}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[{x0},2519000],[{x1},2519000],[{x1},2527000],[{x0},2527000],[{x0},2519000]]]}}}}"
+        )
+    };
+    let plan = write(
+        dir.path(),
+        "plan.geojson",
+        &format!(
+            "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::4547\"}}}},\"features\":[{},{}]}}",
+            block("0701", 469_000.0, 475_000.0),
+            block("M1", 475_000.0, 486_000.0)
+        ),
+    );
+    let out = dir.path().join("out");
+    let s = run_ok(&["--planning", plan.to_str().unwrap()], &out);
+    let p = &s["planning"];
+    assert_eq!(p["field"], "YDDM");
+    assert_eq!(p["features"], 2);
+    let n = |k: &str| p[k].as_u64().unwrap();
+    assert_eq!(
+        n("parcels_planned") + n("parcels_mixed") + n("parcels_outside"),
+        s["parcels_out"].as_u64().unwrap()
+    );
+    assert!(
+        n("parcels_planned") > 3000 && n("field_replaced") > 0,
+        "{p}"
+    );
+    let r = read_back(&out.join("landsift.gpkg"), Some("parcels"));
+    let (mut west, mut east) = (0, 0);
+    for row in &r.rows {
+        let industrial = row["ltype"].as_deref() == Some("industrial");
+        let conflict = row["reasons"]
+            .as_deref()
+            .is_some_and(|x| x.split(';').any(|i| i == "USE_CONFLICT"));
+        match row["plan_use"].as_deref() {
+            Some("0701") if industrial => {
+                assert!(conflict, "{:?}", row["parcel_id"]);
+                assert!(row["reasons_zh"]
+                    .as_deref()
+                    .unwrap()
+                    .contains("规划居住（0701）"));
+                west += 1;
+            }
+            Some("M1") if industrial => {
+                assert!(
+                    !conflict,
+                    "industry planned industrial: {:?}",
+                    row["parcel_id"]
+                );
+                east += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(west > 50 && east > 50, "{west} {east}");
+    // A field that is not there is named.
+    let o = landsift(&[
+        "run",
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
+        "--planning",
+        plan.to_str().unwrap(),
+        "--planning-field",
+        "GHYT",
+    ]);
+    assert_ne!(o.code, 0);
+    assert!(
+        o.stderr.contains("GHYT") && o.stderr.contains("YDDM"),
+        "{}",
+        o.stderr
+    );
 }

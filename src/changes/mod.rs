@@ -44,11 +44,11 @@ impl Change {
         match self.change {
             "added" => "新增",
             "removed" => "删除",
-            "became_low" => "新认定为低效",
+            "became_low" => "新识别为低效",
             "no_longer_low" => "不再低效",
             "reasons_changed" => "低效原因变化",
             "type_changed" => "类型变化",
-            "class_changed" => "等级变化",
+            "class_changed" => "亩均评价等级变化",
             "score_moved" => "评分变化",
             "geometry_changed" => "图形变化",
             "grown" => "扩大",

@@ -30,6 +30,9 @@ pub(super) struct FileConfig {
     /// A criteria file of the city's own, instead of a preset.
     pub(super) criteria: Option<String>,
     pub(super) survey: Option<FileSurvey>,
+    /// A planning layer (控制性详细规划 / 国土空间详细规划) whose land-use codes give each
+    /// parcel its planned use.
+    pub(super) planning: Option<FilePlanning>,
     #[serde(default)]
     pub(super) constraints: Vec<FileConstraint>,
     #[serde(default)]
@@ -80,6 +83,15 @@ pub(super) struct FileSurvey {
     pub(super) path: String,
     /// Key column of the table; default: the parcels' id field.
     pub(super) key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FilePlanning {
+    pub(super) path: String,
+    pub(super) layer: Option<String>,
+    /// The planned-use code field; default: the first of the common names found.
+    pub(super) field: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,6 +50,8 @@ pub struct Overrides {
     pub preset: Option<String>,
     pub criteria: Option<PathBuf>,
     pub survey: Option<PathBuf>,
+    pub planning: Option<PathBuf>,
+    pub planning_field: Option<String>,
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
     pub gap: Option<Metres>,
     pub circle_gap: Option<Metres>,
@@ -61,6 +63,16 @@ pub struct Overrides {
     pub layers: Option<Vec<OutputLayer>>,
     /// Gate limits (`--gate NAME=LIMIT|off`), checked by the binary; `None`: off.
     pub gates: Vec<(GateKind, Option<f64>)>,
+}
+
+/// A planning layer to overlay for the parcels' planned use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanningSpec {
+    pub path: PathBuf,
+    pub layer: Option<String>,
+    /// The planned-use code field; `None`: the first of
+    /// [`crate::ingest::planning::PLAN_FIELDS`] the layer has.
+    pub field: Option<String>,
 }
 
 /// A constraint layer to overlay.
@@ -120,6 +132,8 @@ pub struct Settings {
     /// Survey table (CSV) joined to parcels by id, and its key column.
     pub survey: Option<PathBuf>,
     pub survey_key: Option<String>,
+    /// The planning layer, when given: each parcel's planned use by overlay.
+    pub planning: Option<PlanningSpec>,
     pub constraints: Vec<ConstraintSpec>,
     /// Zoning parameters.
     pub zones: ZoneOptions,
@@ -257,6 +271,22 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             .clone()
             .or_else(|| file.survey.as_ref().map(|t| base.join(&t.path))),
         survey_key: file.survey.as_ref().and_then(|t| t.key.clone()),
+        planning: match (&over.planning, &file.planning) {
+            (Some(path), f) => Some(PlanningSpec {
+                path: path.clone(),
+                layer: None,
+                field: over
+                    .planning_field
+                    .clone()
+                    .or_else(|| f.as_ref().and_then(|f| f.field.clone())),
+            }),
+            (None, Some(f)) => Some(PlanningSpec {
+                path: base.join(&f.path),
+                layer: f.layer.clone(),
+                field: over.planning_field.clone().or_else(|| f.field.clone()),
+            }),
+            (None, None) => None,
+        },
         barriers: over
             .barriers
             .clone()

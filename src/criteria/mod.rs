@@ -1,63 +1,81 @@
-//! Low-efficiency criteria (低效用地认定标准): the criteria file schema, the shipped
+//! Low-efficiency criteria (低效用地识别标准): the criteria file schema, the shipped
 //! presets, loading and validation. The scoring engine that applies them is
-//! [`crate::score`]; where every shipped threshold comes from is `CRITERIA.md`.
+//! [`crate::score`]; the file format, the compatibility table of current and planned use
+//! and the renewal modes are described in `docs/criteria.md`.
 //!
 //! ```toml
 //! name = "my-city"
 //! description = "…"
 //! [measure]
-//! prefer = "measured"            # or "surveyed": which FAR / coverage a rule reads when both exist
+//! prefer_far = "measured"        # FAR from footprints first (or "surveyed")
+//! prefer_cov = "surveyed"        # the surveyed 建筑系数 first (or "measured")
 //! double_tall_storeys = false    # a storey taller than 8 m counts twice in FAR (read by measure)
+//! [codes]
+//! industry = "GB/T 4754-2017"    # the edition of ind_code (or "GB/T 4754-2002")
 //!
-//! [[rule]]                       # hard rules; a parcel is low-efficiency if ANY rule of its type fires
+//! [[rule]]                       # a parcel is low-efficiency if ANY rule of its type fires
 //! id = "IND_FAR"                 # unique; no spaces, no ';'
-//! type = "industrial"            # industrial | commercial | residential | facility
-//! field = "far"                  # an engine field, or a measured one: far_m, cov_m, n_bldg
-//! op = "<"                       # < <= > >= == != (with threshold) | in not_in (with values)
+//! type = "industrial"            # a type, a list of types, or "all"
+//! name_zh = "工业容积率低于控制指标"
+//! field = "far"                  # an engine field, a measured one (far_m, cov_m, n_bldg), or class
+//! op = "<"                       # < <= > >= == != (threshold) | in not_in (values) | conflicts (plan_use)
 //! threshold = 1.0
+//! by_industry = { "17" = 0.8 }   # thresholds by GB/T 4754-2002 class of ind_code
 //! unit = ""                      # shown after the threshold in the reasons, e.g. 万元/亩·年
 //! label_zh = "容积率"
-//! label_en = "floor-area ratio"
-//! mark = "default"               # "source" (a document states it: cite it) | "default"
-//! source = "…"                   # required when mark = "source"
+//! mark = "source"                # "source" (a document states it: cite it) | "default"
+//! source = "《工业项目建设用地控制指标》（国土资发〔2008〕24号）表2"
+//! # or, instead of field/op/…: all = [{ field = …, op = …, threshold = … }, …]
 //!
 //! [composite.industrial]         # optional, per type; a type without one gets no score
-//! indicators = [{ field = "tax_mu", weight = 45, direction = "higher", benchmark = 10.0 }]
+//! role = "report"                # or "rule" (a [[rule]] of the type reads field = "class")
+//! indicators = [{ field = "tax_mu", weight = 45, direction = "higher", benchmark = "mean" }]
+//! group_by = "scale"             # peer groups; groups = { "规下" = [indicators] }
+//! exempt = { field = "status", op = "in", values = ["筹建", "在建"] }
 //! min_weight_share = 0.5         # default 0.5
 //! classes = { method = "percentile", A = 0.25, B = 0.70, C = 0.95 }  # or method = "breaks", A = 80, B = 60, C = 40
+//!
+//! [[mode]]                       # renewal modes, first match wins
+//! mode = "收回收储"
+//! when = [{ field = "idle_yrs", op = ">=", threshold = 2 }]   # or { fired = [ids] }, { inside = "heritage" }
+//! mark = "source"
+//! source = "《闲置土地处置办法》（国土资源部令第53号）第十四条"
 //! ```
 //!
 //! # Which value a rule reads
 //!
 //! A rule or indicator on `far` reads the measured FAR (`far_m`, from building footprints)
-//! when the parcel has one and `prefer = "measured"` (the default), else the surveyed
-//! `far`; with `prefer = "surveyed"` the other way round. The preference only matters when
-//! both exist: a parcel with one of the two is judged on that one. `bld_cov` ↔ `cov_m`
-//! likewise. A rule on `far_m`, `cov_m` or `n_bldg` reads only the measured value.
+//! when the parcel has one and `prefer_far = "measured"` (the default), else the surveyed
+//! `far`; `bld_cov` ↔ `cov_m` likewise under `prefer_cov` (default: the survey first). The
+//! preference only matters when both exist. A rule on `far_m`, `cov_m` or `n_bldg` reads
+//! only the measured value; one on `class`, the composite class (after the ranking).
 //!
 //! # Hard rules
 //!
-//! Comparisons are numeric (`==` is exact). `in` / `not_in` compare text trimmed and
-//! case-insensitively; where both the parcel's value and a listed value are numbers they
-//! compare as numbers (`values = ["3"]` matches 3 and 3.0). A missing value makes the rule
-//! *not evaluable* for that parcel: it neither passes nor fires, and is reported.
+//! Comparisons are numeric (`==` is exact). `in` / `not_in` compare matching keys
+//! ([`vocab::key`]: full-width folded, case ignored, 级/类 dropped, synonyms of the fixed
+//! vocabularies); where both sides are numbers they compare as numbers. A rule of several
+//! conditions fires when all hold. A missing value makes the rule *not evaluable* for that
+//! parcel (unless another condition fails): it neither passes nor fires, and is reported.
 //!
-//! # Composite score (亩均效益-style, `CRITERIA.md`)
+//! # Composite score (亩均效益)
 //!
-//! Each indicator value `v` is normalised to 0–100 against its benchmark `b`:
+//! Each indicator value `v` is normalised to 0–100 against its benchmark `b` (a number, or
+//! the peer group's mean × `benchmark_factor`):
 //!
 //! - `higher` is better: `s = clamp(v / b, 0, 2) / 2 × 100` (0 → 0, `b` → 50, `2b` → 100);
 //! - `lower` is better: `s = clamp(2 − v / b, 0, 2) / 2 × 100` (0 → 100, `b` → 50, `2b` → 0).
 //!
 //! The composite is `Σ wᵢ sᵢ / Σ wᵢ` over the indicators the parcel has a value for. When
-//! those carry less than `min_weight_share` of the type's total weight, the parcel gets no
-//! score and no class ("not rated"). Classes, among the scored parcels of a type:
+//! those carry less than `min_weight_share` of the group's total weight, the parcel gets
+//! no score and no class ("not rated"); so does a parcel for which `exempt` holds.
+//! Classes, among the scored parcels of a peer group (a type, and a `group_by` value):
 //!
 //! - `percentile`: rank by score (descending); a parcel whose rank share (its 1-based rank
-//!   ÷ the number of scored parcels of the type) is ≤ A is class A, ≤ B → B, ≤ C → C,
+//!   ÷ the number of scored parcels of the group) is ≤ A is class A, ≤ B → B, ≤ C → C,
 //!   else D. Equal scores share the best rank among them (so ties always get the same
 //!   class), and the pass is sequential and deterministic. With few parcels the upper
-//!   classes can be empty (a parcel alone in its type has share 1: D);
+//!   classes can be empty (a parcel alone in its group has share 1: D);
 //! - `breaks`: score ≥ A → A, ≥ B → B, ≥ C → C, else D.
 
 mod file;

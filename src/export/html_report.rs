@@ -689,9 +689,26 @@ pub fn render(input: &ReportInput) -> String {
         f.parcels_out,
         f.buildings_in.map_or("—".into(), |b| b.to_string())
     );
+    if let Some(p) = &f.planning {
+        let _ = write!(
+            h,
+            "<p>规划图层 <span class=en>planning layer</span>：{}（字段 {}）；规划用途取自图层 {} 宗，跨规划地块取混合用途 {} 宗，图层外 {} 宗（保留调查值）；替换调查值 {} 宗。</p>",
+            xml(&p.layer),
+            xml(&p.field),
+            p.parcels_planned,
+            p.parcels_mixed,
+            p.parcels_outside,
+            p.field_replaced
+        );
+    }
     let _ = write!(h, "<table><tr><th class=l>未入库原因 <span class=en>reject reason</span></th><th>记录数 <span class=en>records</span></th></tr>");
     for (reason, n) in &f.rejected_by_reason {
-        let _ = write!(h, "<tr><td class=l>{}</td><td>{n}</td></tr>", xml(reason));
+        let _ = write!(
+            h,
+            "<tr><td class=l>{} <span class=en>{}</span></td><td>{n}</td></tr>",
+            xml(crate::model::reject_reason_zh(reason)),
+            xml(reason)
+        );
     }
     h.push_str("</table><p class=note>详见 rejects.csv 与 landsift.gpkg 的 rejects 表 (see rejects.csv and the rejects table).</p>");
     // Records each map's rendered size on the element (read by the browser test).

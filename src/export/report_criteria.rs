@@ -73,7 +73,8 @@ pub fn rules_section(criteria: &Criteria, stats: &Stats, scheme: &str) -> String
                 xml(c.label())
             );
             for (class, t) in &c.by_industry {
-                let _ = write!(h, "<tr><td class=l>{class}</td><td>{t}</td></tr>");
+                let name = crate::criteria::industry::name_2002(class).unwrap_or("");
+                let _ = write!(h, "<tr><td class=l>{class} {name}</td><td>{t}</td></tr>");
             }
             h.push_str("</table>");
         }

@@ -72,8 +72,16 @@ pub struct MeasureReport {
 pub struct ScoringReport {
     pub criteria: String,
     pub origin: String,
+    /// Low-efficiency parcels (初步识别), inside exclusions included.
     pub low_parcels: usize,
+    /// Of those, inside an exclusion (red line, farmland, outside the development
+    /// boundary): reported, not zoned.
+    pub low_excluded_parcels: usize,
     pub low_area: Areas,
+    /// Construction land (建设用地) of the code scheme: the base of the shares.
+    pub construction_area: Areas,
+    /// Low-efficiency area outside exclusions ÷ construction land (the report's share).
+    pub low_share_of_construction: f64,
     /// Counts and areas by land type and low-efficiency, and per rule.
     pub tally: Tally,
 }
@@ -127,6 +135,9 @@ pub struct Summary {
     /// How parcels were placed in towns, when a town boundary layer was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub town_boundaries: Option<TownAssignment>,
+    /// How the planning layer gave parcels their planned use, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planning: Option<crate::ingest::planning::PlanningReport>,
     /// The zones' policy report (大中小圈).
     pub zones: ZoneReport,
     pub outputs: Vec<String>,

@@ -6,6 +6,7 @@ pub mod dbf;
 pub mod gdal;
 pub mod geometry;
 pub mod location;
+pub mod planning;
 pub mod shapefile;
 pub mod table;
 pub mod towns;

@@ -196,6 +196,30 @@ impl Parcel {
     }
 }
 
+/// The Chinese words for a reject reason (the report and the rejects table's readers);
+/// the code itself for a reason without them.
+///
+/// ```
+/// assert_eq!(landsift::model::reject_reason_zh("duplicate_id"), "宗地编号重复");
+/// assert_eq!(landsift::model::reject_reason_zh("something_new"), "something_new");
+/// ```
+pub fn reject_reason_zh(reason: &str) -> &str {
+    match reason {
+        "empty_geometry" => "图形为空",
+        "not_polygon" => "非面要素",
+        "invalid_geometry" => "图形无效（自相交等）",
+        "zero_area" => "面积为零",
+        "outside_crs_area" => "位于坐标系适用范围之外",
+        "outlier_location" => "远离其余宗地（坐标异常）",
+        "reprojection_failed" => "无法转换为经纬度",
+        "missing_id" => "缺少宗地编号",
+        "duplicate_id" => "宗地编号重复",
+        "missing_land_use" => "缺少用地代码",
+        "unknown_land_use" => "用地代码不在所选分类中",
+        other => other,
+    }
+}
+
 /// A record that did not make it into the model, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Reject {

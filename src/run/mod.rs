@@ -90,6 +90,7 @@ pub struct Inputs {
     pub constraints: Vec<RawLayer>,
     pub barriers: Option<RawLayer>,
     pub towns: Option<RawLayer>,
+    pub planning: Option<RawLayer>,
     pub survey: Option<JoinReport>,
 }
 
@@ -108,6 +109,8 @@ pub struct Model {
     pub barrier_rejects: Vec<Reject>,
     /// Town boundaries, when a layer was given.
     pub towns: Option<TownBoundaries>,
+    /// What the planning layer's overlay did, when one was given.
+    pub planning: Option<crate::ingest::planning::PlanningReport>,
 }
 
 /// Runs (or, with `write = false`, checks) a whole job; `observer` hears of every stage
@@ -350,6 +353,10 @@ fn input_files(settings: &Settings) -> Vec<(String, PathBuf)> {
     add("survey", &settings.survey);
     add("barriers", &settings.barriers);
     add("towns", &settings.towns);
+    add(
+        "planning",
+        &settings.planning.as_ref().map(|p| p.path.clone()),
+    );
     add("config", &settings.config_path);
     add("criteria", &settings.criteria_file);
     for c in &settings.constraints {
@@ -503,12 +510,18 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         .as_ref()
         .map(|p| ingest::read_layer(p, settings.towns_layer.as_deref(), encoding))
         .transpose()?;
+    let planning = settings
+        .planning
+        .as_ref()
+        .map(|p| ingest::read_layer(&p.path, p.layer.as_deref(), encoding))
+        .transpose()?;
     Ok(Inputs {
         parcels,
         buildings,
         constraints,
         barriers,
         towns,
+        planning,
         survey,
     })
 }
@@ -530,7 +543,21 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
         .collect::<Result<Vec<_>>>()?;
 
     timer.begin(Stage::Validate);
-    let parcels = ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
+    let mut parcels =
+        ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
+    let planning = match (&inputs.planning, &settings.planning) {
+        (Some(layer), Some(spec)) => {
+            let src = same_crs_as_parcels(layer, settings, &source)?;
+            Some(ingest::planning::apply(
+                layer,
+                spec.field.as_deref(),
+                &src,
+                &working,
+                &mut parcels.parcels,
+            )?)
+        }
+        _ => None,
+    };
     let (buildings, building_rejects) = match (&inputs.buildings, &building_source) {
         (Some(b), Some(s)) => {
             let (bs, rs) = ingest::prepare_buildings(
@@ -579,6 +606,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
         barriers,
         barrier_rejects,
         towns,
+        planning,
         source,
         working,
         parcels,

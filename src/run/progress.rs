@@ -50,7 +50,7 @@ impl Stage {
             Stage::Validate => "校验 validate",
             Stage::Constraints => "管控线叠加 constraints",
             Stage::Measure => "建筑测算 measure",
-            Stage::Score => "低效认定 score",
+            Stage::Score => "低效识别 score",
             Stage::Zone => "圈层划定 zones",
             Stage::WriteGeojson => "写出 GeoJSON",
             Stage::WriteShapefile => "写出 Shapefile",

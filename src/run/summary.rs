@@ -57,10 +57,30 @@ pub(super) fn build(
         .filter(|&i| analysis.scores[i].low)
         .collect();
     let tally = score::tally(parcels, &analysis.scores, criteria);
+    let scheme = settings.scheme();
+    let construction_m2: f64 = parcels
+        .iter()
+        .filter(|p| {
+            p.survey_value(crate::model::SurveyField::LandUse)
+                .as_text()
+                .is_some_and(|c| scheme.is_construction(&crate::landuse::normalise_code(&c)))
+        })
+        .map(|p| p.area_m2)
+        .sum();
+    // A planning layer gives the planned use the parcels' fields lack.
+    let fields_missing: Vec<String> = prepared
+        .fields_missing
+        .iter()
+        .filter(|f| {
+            model.planning.is_none()
+                || f.as_str() != crate::model::Choice::name(crate::model::SurveyField::PlannedUse)
+        })
+        .cloned()
+        .collect();
     let rules_not_evaluated = quality::rule_gaps(
         criteria,
         &tally,
-        &prepared.fields_missing,
+        &fields_missing,
         analysis.measured.is_some(),
     );
     let mut summary = Summary {
@@ -93,7 +113,7 @@ pub(super) fn build(
         encoding: inputs.parcels.encoding.name.clone(),
         encoding_source: inputs.parcels.encoding.source,
         geojson_coordinates,
-        fields_missing: prepared.fields_missing.clone(),
+        fields_missing,
         values_unparsed: prepared.values_unparsed.clone(),
         parcel_area: Areas::from_m2(parcels.iter().map(|p| p.area_m2).sum()),
         inputs: input_reports,
@@ -118,10 +138,22 @@ pub(super) fn build(
             criteria: criteria.name.clone(),
             origin: criteria.origin.clone(),
             low_parcels: low.len(),
+            low_excluded_parcels: low.iter().filter(|&&i| analysis.scores[i].excluded).count(),
+            construction_area: Areas::from_m2(construction_m2),
+            low_share_of_construction: if construction_m2 > 0.0 {
+                low.iter()
+                    .filter(|&&i| !analysis.scores[i].excluded)
+                    .map(|&i| parcels[i].area_m2)
+                    .sum::<f64>()
+                    / construction_m2
+            } else {
+                0.0
+            },
             low_area: Areas::from_m2(low.iter().map(|&i| parcels[i].area_m2).sum()),
             tally,
         },
         town_boundaries: analysis.towns.clone(),
+        planning: model.planning.clone(),
         zones: analysis.zones.report.clone(),
         outputs: Vec::new(),
         shapefile_field_names: BTreeMap::new(),

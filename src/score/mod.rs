@@ -66,10 +66,11 @@ impl ParcelFacts {
 pub enum FiredValue {
     Number(f64),
     Text(String),
-    /// 用途不合理: the current use's group, the planned use's, and the plan's code.
+    /// 用途不合理: the current use's group, the planned use's groups (several for a mix),
+    /// and the plan's code.
     Conflict {
         current: UseGroup,
-        planned: UseGroup,
+        planned: Vec<UseGroup>,
         code: String,
     },
 }

@@ -67,7 +67,7 @@ fn part_json(p: &FiredPart, o: &mut serde_json::Map<String, serde_json::Value>) 
                 current, planned, ..
             } => serde_json::json!({
                 "current": current.label_zh(),
-                "planned": planned.label_zh(),
+                "planned": planned.iter().map(|g| g.label_zh()).collect::<Vec<_>>().join("、"),
             }),
             _ => serde_json::Value::Null,
         },
@@ -105,13 +105,22 @@ fn part_zh(p: &FiredPart, c: Option<&Condition>) -> String {
         ) => format!(
             "用途不合理：现状{}，规划{}（{code}）",
             current.label_zh(),
-            planned.label_zh()
+            planned
+                .iter()
+                .map(|g| g.label_zh())
+                .collect::<Vec<_>>()
+                .join("、")
         ),
         (FiredValue::Number(v), Threshold::Number { value: t, text }) => {
             let industry = p
                 .industry
                 .as_ref()
-                .map(|c| format!("（行业{c}）"))
+                .map(|c| {
+                    format!(
+                        "（{}{c}）",
+                        crate::criteria::industry::name_2002(c).unwrap_or("行业")
+                    )
+                })
                 .unwrap_or_default();
             format!(
                 "{label}{}{}{text}{unit}{industry}",

@@ -110,7 +110,7 @@ fn conflicts(subject: &Subject<'_>) -> Holds {
     Holds::Yes(FiredPart {
         value: FiredValue::Conflict {
             current,
-            planned: planned[0],
+            planned,
             code: raw,
         },
         op: Op::Conflicts,

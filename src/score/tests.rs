@@ -202,7 +202,7 @@ fn industrial_far_per_industry_class_with_the_general_fallback() {
         Scheme::Yongdi2023,
         &c,
     );
-    assert_eq!(s.reasons_zh(&c), "容积率0.62<0.8（行业17）");
+    assert_eq!(s.reasons_zh(&c), "容积率0.62<0.8（纺织业17）");
 }
 
 #[test]

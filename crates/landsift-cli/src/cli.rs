@@ -13,7 +13,7 @@ use landsift::quality::GateKind;
 use landsift::zone::limits;
 use std::path::PathBuf;
 
-/// landsift: score parcels against low-efficiency land criteria (低效用地认定) and
+/// landsift: score parcels against low-efficiency land criteria (低效用地初步识别) and
 /// write GIS layers. Without --parcels (and without inputs in a config) it runs the
 /// bundled sample district.
 #[derive(Debug, Parser)]
@@ -131,7 +131,13 @@ pub struct InputArgs {
     /// Survey table (CSV) joined to parcels by id.
     #[arg(long, value_name = "CSV")]
     pub survey: Option<PathBuf>,
-    /// A constraint layer, KIND=PATH (eco-redline, farmland, heritage, industrial-control); repeatable.
+    /// A planning layer (控规 land-use polygons): each parcel's planned use by overlay.
+    #[arg(long, value_name = "PATH")]
+    pub planning: Option<PathBuf>,
+    /// The planning layer's planned-use code field (default: plan_use, YDYHFLDM, YDDM, …).
+    #[arg(long, value_name = "FIELD")]
+    pub planning_field: Option<String>,
+    /// A constraint layer, KIND=PATH (eco-redline, farmland, heritage, industrial-control, dev-boundary); repeatable.
     #[arg(long = "constraint", value_name = "KIND=PATH", value_parser = constraint)]
     pub constraints: Vec<(ConstraintKind, PathBuf)>,
     /// Road-gap tolerance in metres, 0–200: parcels this close are neighbours (default 30).
@@ -198,6 +204,8 @@ impl InputArgs {
             preset,
             criteria,
             survey,
+            planning,
+            planning_field,
             constraints,
             gap,
             circle_gap,
@@ -219,6 +227,8 @@ impl InputArgs {
             preset,
             criteria,
             survey,
+            planning,
+            planning_field,
             constraints,
             gap,
             circle_gap,

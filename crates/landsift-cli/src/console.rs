@@ -128,13 +128,17 @@ impl Console {
                 n(o)
             ));
         }
-        let share = if s.parcel_area.m2 > 0.0 {
-            100.0 * s.scoring.low_area.m2 / s.parcel_area.m2
-        } else {
-            0.0
+        let share = 100.0 * s.scoring.low_share_of_construction;
+        let excluded = match s.scoring.low_excluded_parcels {
+            0 => String::new(),
+            e => format!(
+                "；管控区内 {} 宗不纳入改造 ({} inside exclusions)",
+                n(e),
+                n(e)
+            ),
         };
         lines.push(format!(
-            "  低效用地（初步识别） low-efficiency: {} 宗 parcels · {} 亩 mu ({share:.1} % of the parcels' area)",
+            "  低效用地（初步识别） low-efficiency: {} 宗 parcels · {} 亩 mu，占建设用地 {share:.1}% of construction land{excluded}",
             n(s.scoring.low_parcels),
             group_digits(s.scoring.low_area.mu.round() as i64),
         ));

@@ -7,8 +7,9 @@ use crate::criteria::types::*;
 use crate::model::Choice;
 use toml::Spanned;
 
-/// Whether text is written in Chinese: it has a CJK character and no Latin word (two
-/// letters in a row); a grade or class letter (`C级`, `D类`) is Chinese usage.
+/// Whether text is written in Chinese: it has a CJK character and no Latin word (three
+/// letters in a row); a grade or class letter (`C级`, `D类`) or a unit (`km²`) is
+/// Chinese usage.
 ///
 /// ```
 /// use landsift::criteria::is_chinese;
@@ -16,13 +17,15 @@ use toml::Spanned;
 /// assert!(!is_chinese("产业类别restricted"));
 /// assert!(!is_chinese("1.0"));
 /// assert!(is_chinese("危房（C级、D级）"));
+/// assert!(is_chinese("大圈面积 5–10 km²"));
+/// assert!(!is_chinese("规则IND_FAR"));
 /// ```
 pub fn is_chinese(s: &str) -> bool {
     let cjk = s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
     let chars: Vec<char> = s.chars().collect();
     let word = chars
-        .windows(2)
-        .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic());
+        .windows(3)
+        .any(|w| w.iter().all(char::is_ascii_alphabetic));
     cjk && !word
 }
 
