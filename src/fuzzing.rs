@@ -52,15 +52,18 @@ pub fn geojson(data: &[u8]) {
         "/vsimem/landsift-fuzz-{:?}.geojson",
         std::thread::current().id()
     );
-    if gdal::vsi::create_mem_file(&path, data.to_vec()).is_err() {
+    // GDAL reads a buffer it does not own: `create_mem_file` hands GDAL a Rust
+    // allocation to free, which for an empty input is a dangling pointer.
+    let mut buffer = data.to_vec();
+    let Ok(file) = gdal::vsi::create_mem_file_from_ref(&path, &mut buffer) else {
         return;
-    }
+    };
     if let Ok(layer) = ingest::gdal::read_gdal(Path::new(&path), None) {
         for f in layer.features.iter().take(256) {
             let _ = geometry::check(f.geometry.as_ref(), InvalidPolicy::Repair);
         }
     }
-    let _ = gdal::vsi::unlink_mem_file(&path);
+    drop(file);
 }
 
 /// A fuzz target's entry point.

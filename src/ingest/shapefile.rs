@@ -265,6 +265,23 @@ pub fn check_structure<R: std::io::Read + std::io::Seek>(r: &mut R, path: &Path)
                     "record {record} declares {parts} parts and {points} points, more than its {content} bytes hold"
                 )));
             }
+            // Each part starts at a point of the record, in order: a start past the
+            // points (or negative) would make a reader size a part from garbage.
+            if has_parts && parts > 0 {
+                let mut starts = vec![0u8; 4 * parts as usize];
+                r.read_exact(&mut starts).map_err(io)?;
+                let mut previous = -1i64;
+                for (k, b) in starts.chunks_exact(4).enumerate() {
+                    let start = i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                    let first_ok = k > 0 || start == 0;
+                    if !first_ok || start < previous || start >= points.max(1) as i64 {
+                        return Err(damaged(format!(
+                            "record {record}: part {k} starts at point {start} of {points}"
+                        )));
+                    }
+                    previous = start;
+                }
+            }
         }
         pos += 8 + content;
         r.seek(SeekFrom::Start(pos)).map_err(io)?;
@@ -427,5 +444,23 @@ mod tests {
         assert!(
             matches!(read_cpg(&cpg), Err(Error::Input { message, .. }) if message.contains("Klingon-1"))
         );
+    }
+
+    #[test]
+    fn a_part_starting_outside_its_points_is_damage() {
+        // Found by the fuzzer: part 0 starts at point -482344960, which made the
+        // reader size one part at 7.7 GB.
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/shapefile");
+        let bytes = std::fs::read(corpus.join("regression-part-start-negative.shp")).unwrap();
+        let mut cursor = std::io::Cursor::new(bytes);
+        match check_structure(&mut cursor, Path::new("x.shp")) {
+            Err(Error::Input { message, .. }) => {
+                assert!(
+                    message.contains("part 0 starts at point -482344960"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
