@@ -53,6 +53,10 @@ fn bench(c: &mut Criterion) {
             ltype: &ltype,
             score: &score,
             consent: &consent,
+            consent_heads: &[],
+            industrial_line: &[],
+            stays_industrial: &[],
+            plan: None,
             town: &town,
             barriers: &[],
         };

@@ -75,6 +75,10 @@ pub(super) struct FileZones {
     pub(super) towns: Option<String>,
     pub(super) towns_layer: Option<String>,
     pub(super) towns_field: Option<String>,
+    /// The town's planned renewal programme: a layer of planned units (polygons) or a
+    /// CSV table with a `parcel_id` column.
+    pub(super) programme: Option<String>,
+    pub(super) programme_layer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

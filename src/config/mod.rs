@@ -59,6 +59,7 @@ pub struct Overrides {
     pub min_unit_mu: Option<Mu>,
     pub barriers: Option<PathBuf>,
     pub towns: Option<PathBuf>,
+    pub programme: Option<PathBuf>,
     pub formats: Option<Vec<Format>>,
     pub layers: Option<Vec<OutputLayer>>,
     /// Gate limits (`--gate NAME=LIMIT|off`), checked by the binary; `None`: off.
@@ -146,6 +147,10 @@ pub struct Settings {
     pub towns: Option<PathBuf>,
     pub towns_layer: Option<String>,
     pub towns_field: Option<String>,
+    /// The planned renewal programme (planned units as polygons, or a CSV table with a
+    /// `parcel_id` column), which the 70 % rule measures; `None`: the engine proposes one.
+    pub programme: Option<PathBuf>,
+    pub programme_layer: Option<String>,
     /// What to write.
     pub output: OutputSelection,
     /// The quality gates' limits.
@@ -294,6 +299,11 @@ pub fn load(over: &Overrides) -> Result<Settings> {
         barriers_layer: file.zones.barriers_layer.clone(),
         towns: over.towns.clone().or_else(|| resolve(&file.zones.towns)),
         towns_layer: file.zones.towns_layer.clone(),
+        programme: over
+            .programme
+            .clone()
+            .or_else(|| resolve(&file.zones.programme)),
+        programme_layer: file.zones.programme_layer.clone(),
         towns_field: file.zones.towns_field.clone(),
         constraints: if over.constraints.is_empty() {
             file.constraints

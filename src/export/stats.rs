@@ -250,7 +250,12 @@ fn town_checks(r: &TownReport, opts: &ZoneOptions) -> Vec<Check> {
             threshold: opts.programme_in_large,
             pass: Some(p.meets_policy),
             detail: format!(
-                "{:.0} of {:.0} mu planned; {}",
+                "{}: {:.0} of {:.0} mu; {}",
+                if p.basis == "plan" {
+                    "镇街改造计划 (planned programme)"
+                } else {
+                    "landsift 建议方案，本规则应以镇街改造计划核算 (landsift's proposal: the rule needs the town's plan, --programme)"
+                },
                 p.area_mu,
                 p.target_mu,
                 p.shortfall.as_deref().unwrap_or("")

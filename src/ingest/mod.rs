@@ -7,6 +7,7 @@ pub mod gdal;
 pub mod geometry;
 pub mod location;
 pub mod planning;
+pub mod programme;
 pub mod shapefile;
 pub mod table;
 pub mod towns;

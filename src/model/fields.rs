@@ -49,8 +49,10 @@ pub enum SurveyField {
     RdShare,
     /// Labour productivity (全员劳动生产率), 万元/人·年.
     LabProd,
-    /// Owners' consent share (意愿), 0–1.
+    /// Owners' consent share (意愿) by land area, 0–1.
     Consent,
+    /// Owners' consent share by headcount (权益人数同意比例), 0–1.
+    ConsentHeads,
 }
 
 impl Choice for SurveyField {
@@ -76,6 +78,7 @@ impl Choice for SurveyField {
         SurveyField::RdShare,
         SurveyField::LabProd,
         SurveyField::Consent,
+        SurveyField::ConsentHeads,
     ];
 
     /// The engine name, as in `[fields]`, criteria files and the output columns.
@@ -102,6 +105,7 @@ impl Choice for SurveyField {
             SurveyField::RdShare => "rd_share",
             SurveyField::LabProd => "lab_prod",
             SurveyField::Consent => "consent",
+            SurveyField::ConsentHeads => "consent_n",
         }
     }
 }
@@ -149,6 +153,7 @@ impl SurveyField {
             SurveyField::RdShare => "研发经费投入强度",
             SurveyField::LabProd => "全员劳动生产率",
             SurveyField::Consent => "改造意愿",
+            SurveyField::ConsentHeads => "改造意愿（人数）",
         }
     }
 

@@ -94,7 +94,14 @@ pub(super) fn analyse(
     timer.begin(Stage::Zone);
     let (town, towns) = towns_of(settings, model);
     let excluded: Vec<bool> = scores.iter().map(|s| s.excluded).collect();
-    let mut zones = delineate(settings, model, &excluded, &scores, &town);
+    let mut zones = delineate(
+        settings,
+        model,
+        &excluded,
+        &scores,
+        &town,
+        controls.as_deref(),
+    );
     zone_modes(&mut zones, parcels, &scores);
     timer.count("large", zones.large.len());
     timer.count("middle", zones.middle.len());
@@ -124,17 +131,60 @@ fn delineate(
     excluded: &[bool],
     scores: &[ParcelScore],
     town: &[String],
+    controls: Option<&[crate::constraints::Controls]>,
 ) -> Zones {
     let parcels = &model.parcels.parcels;
     let low: Vec<bool> = scores.iter().map(|s| s.low).collect();
     let ltype: Vec<_> = scores.iter().map(|s| s.ltype).collect();
     let score: Vec<Option<f64>> = scores.iter().map(|s| s.score).collect();
-    let consent: Vec<Option<f64>> = parcels
-        .iter()
-        .map(|p| {
-            p.survey_value(SurveyField::Consent)
-                .as_f64()
-                .map(|c| if c > 1.0 { c / 100.0 } else { c })
+    let share_of = |field: SurveyField| -> Vec<Option<f64>> {
+        parcels
+            .iter()
+            .map(|p| {
+                p.survey_value(field)
+                    .as_f64()
+                    .map(|c| if c > 1.0 { c / 100.0 } else { c })
+            })
+            .collect()
+    };
+    let consent = share_of(SurveyField::Consent);
+    let consent_heads = share_of(SurveyField::ConsentHeads);
+    let industrial_line: Vec<bool> = match controls {
+        Some(c) => c
+            .iter()
+            .map(|c| {
+                c.met
+                    .contains(&crate::constraints::ConstraintKind::IndustrialControl)
+            })
+            .collect(),
+        None => vec![false; parcels.len()],
+    };
+    let plan = model.programme.as_ref().map(|p| zone::PlanInput {
+        unit_of: &p.unit_of,
+        units: &p.units,
+    });
+    let stays_industrial: Vec<Option<bool>> = (0..parcels.len())
+        .map(|i| {
+            if ltype[i] != Some(crate::landuse::LandClass::Industrial) {
+                return None;
+            }
+            if industrial_line[i] {
+                return Some(true);
+            }
+            let mode = plan
+                .and_then(|pl| pl.unit_of[i].map(|u| &pl.units[u as usize]))
+                .and_then(|u| u.mode.as_deref());
+            if let Some(m) = mode {
+                if m.contains("工改工") {
+                    return Some(true);
+                }
+                if m.contains("工改居") || m.contains("工改商") {
+                    return Some(false);
+                }
+            }
+            let planned = parcels[i].survey_value(SurveyField::PlannedUse).as_text()?;
+            let groups = crate::landuse::planned_groups(&planned)?;
+            Some(groups.contains(&crate::landuse::UseGroup::Industrial))
         })
         .collect();
     let input = ZoneInput {
@@ -144,6 +194,10 @@ fn delineate(
         ltype: &ltype,
         score: &score,
         consent: &consent,
+        consent_heads: &consent_heads,
+        industrial_line: &industrial_line,
+        stays_industrial: &stays_industrial,
+        plan,
         town,
         barriers: &model.barriers,
     };

@@ -91,6 +91,8 @@ pub struct Inputs {
     pub barriers: Option<RawLayer>,
     pub towns: Option<RawLayer>,
     pub planning: Option<RawLayer>,
+    /// The planned programme as a layer (a CSV table is read in [`prepare`]).
+    pub programme: Option<RawLayer>,
     pub survey: Option<JoinReport>,
 }
 
@@ -111,6 +113,8 @@ pub struct Model {
     pub towns: Option<TownBoundaries>,
     /// What the planning layer's overlay did, when one was given.
     pub planning: Option<crate::ingest::planning::PlanningReport>,
+    /// The town's planned renewal programme, when one was given.
+    pub programme: Option<crate::ingest::programme::Programme>,
 }
 
 /// Runs (or, with `write = false`, checks) a whole job; `observer` hears of every stage
@@ -353,6 +357,7 @@ fn input_files(settings: &Settings) -> Vec<(String, PathBuf)> {
     add("survey", &settings.survey);
     add("barriers", &settings.barriers);
     add("towns", &settings.towns);
+    add("programme", &settings.programme);
     add(
         "planning",
         &settings.planning.as_ref().map(|p| p.path.clone()),
@@ -515,6 +520,12 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         .as_ref()
         .map(|p| ingest::read_layer(&p.path, p.layer.as_deref(), encoding))
         .transpose()?;
+    let programme = settings
+        .programme
+        .as_ref()
+        .filter(|p| !is_csv(p))
+        .map(|p| ingest::read_layer(p, settings.programme_layer.as_deref(), encoding))
+        .transpose()?;
     Ok(Inputs {
         parcels,
         buildings,
@@ -522,8 +533,15 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         barriers,
         towns,
         planning,
+        programme,
         survey,
     })
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// Resolves the CRS of every input and validates them into the model.
@@ -600,6 +618,23 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
             ingest::towns::town_boundaries(layer, settings.towns_field.as_deref(), &src, &working)
         })
         .transpose()?;
+    let programme = match (&settings.programme, &inputs.programme) {
+        (Some(path), None) => Some(ingest::programme::from_table(
+            path,
+            &parcels.parcels,
+            &parcels.rejects,
+        )?),
+        (Some(_), Some(layer)) => {
+            let src = same_crs_as_parcels(layer, settings, &source)?;
+            Some(ingest::programme::from_layer(
+                layer,
+                &src,
+                &working,
+                &parcels.parcels,
+            )?)
+        }
+        _ => None,
+    };
     timer.count("parcels_kept", parcels.parcels.len());
     timer.count("parcels_rejected", parcels.rejects.len());
     Ok(Model {
@@ -607,6 +642,7 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
         barrier_rejects,
         towns,
         planning,
+        programme,
         source,
         working,
         parcels,

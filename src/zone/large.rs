@@ -2,17 +2,19 @@
 //! land concentrates ([`super::circles::grow`], mass pull 2), a few per town.
 
 use super::circles::{self, Level, Node, Region};
+use super::shape::Shaping;
 use super::ZoneOptions;
-use geo::MultiPolygon;
+use crate::model::m2_to_mu;
 
 /// The town's large circles over its `nodes`, at most `large_per_town`, none on a node
-/// holding `excluded` land.
+/// holding `excluded` land, and why no (further) circle was drawn where the land is not
+/// concentrated enough for one.
 pub(super) fn large_circles(
     nodes: &[Node],
     excluded: &[bool],
-    geoms: &[&MultiPolygon<f64>],
+    shaping: &Shaping,
     opts: &ZoneOptions,
-) -> Vec<Region> {
+) -> (Vec<Region>, Vec<String>) {
     let town_mass: f64 = nodes.iter().map(|n| n.mass_m2).sum();
     let town_area: f64 = nodes.iter().map(|n| n.area_m2).sum();
     let level = Level {
@@ -22,16 +24,29 @@ pub(super) fn large_circles(
     };
     let mut allowed: Vec<bool> = excluded.iter().map(|e| !e).collect();
     let mut large: Vec<Region> = Vec::new();
+    let mut notes = Vec::new();
     while large.len() < opts.large_per_town && town_mass > 0.0 {
-        let Some(region) = circles::grow(nodes, &allowed, &level, geoms, opts.circle_gap.get())
-        else {
+        let Some(region) = circles::grow(nodes, shaping, &allowed, &level) else {
             break;
         };
-        // A further large circle must hold a real part of the town's low land, more
-        // densely than the town does (covering the town is not a delineation).
+        // A large circle must hold low-efficiency land more densely than its town does
+        // (covering the town is not a delineation) and make up a real part of its own
+        // area; a further one must also hold a real part of the town's low land.
         let town_share = town_mass / town_area.max(1.0);
         let share = region.mass_m2 / region.area_m2.max(1.0);
-        if !large.is_empty() && (region.mass_m2 < 0.1 * town_mass || share < 1.2 * town_share) {
+        let weak = share < MIN_CONCENTRATION * town_share || share < MIN_SHARE;
+        if weak || (!large.is_empty() && region.mass_m2 < 0.1 * town_mass) {
+            if large.is_empty() {
+                notes.push(format!(
+                    "no large circle: the most concentrated area found ({:.2} km²) holds {:.0} mu of low-efficiency land, {:.1} % of its land against {:.1} % in the town (a large circle needs at least {:.0} % and {:.1} times the town's share)",
+                    region.outline_m2 / 1e6,
+                    m2_to_mu(region.mass_m2),
+                    share * 100.0,
+                    town_share * 100.0,
+                    MIN_SHARE * 100.0,
+                    MIN_CONCENTRATION
+                ));
+            }
             break;
         }
         for &nd in &region.nodes {
@@ -39,5 +54,12 @@ pub(super) fn large_circles(
         }
         large.push(region);
     }
-    large
+    (large, notes)
 }
+
+/// Least low-efficiency share of a large circle's land ÷ the town's.
+const MIN_CONCENTRATION: f64 = 1.2;
+
+/// Least low-efficiency share of a large circle's land: below it the circle is drawn
+/// around scattered land (on real data, 41 mu in 4.76 km², 0.5 %).
+const MIN_SHARE: f64 = 0.05;

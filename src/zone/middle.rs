@@ -2,8 +2,8 @@
 //! (mass pull 4: a unit's whole area is its mass, other parcels weigh nothing).
 
 use super::circles::{self, Level, Node, Region};
+use super::shape::Shaping;
 use super::ZoneOptions;
-use geo::MultiPolygon;
 
 /// The middle circles of each large circle, at most `middle_per_large` each, with the
 /// index of their large circle. `unit_of_node` says which nodes are renewal units (the
@@ -13,13 +13,13 @@ pub(super) fn middle_circles(
     unit_of_node: &[Option<u32>],
     excluded: &[bool],
     large: &[Region],
-    geoms: &[&MultiPolygon<f64>],
+    shaping: &Shaping,
     opts: &ZoneOptions,
 ) -> Vec<(Region, usize)> {
     let level = Level {
         min_m2: opts.middle_min_km2 * 1e6,
         max_m2: opts.middle_max_km2 * 1e6,
-        pull: 4.0,
+        pull: 2.0,
     };
     let unit_nodes: Vec<Node> = nodes
         .iter()
@@ -42,8 +42,7 @@ pub(super) fn middle_circles(
             .sum();
         let mut count = 0;
         while count < opts.middle_per_large && unit_mass > 0.0 {
-            let Some(m) = circles::grow(&unit_nodes, &inside, &level, geoms, opts.circle_gap.get())
-            else {
+            let Some(m) = circles::grow(&unit_nodes, shaping, &inside, &level) else {
                 break;
             };
             if m.mass_m2 <= 0.0

@@ -7,10 +7,12 @@ pub mod circles;
 pub mod graph;
 mod large;
 mod middle;
+mod nesting;
 mod options;
 pub mod outline;
 pub mod programme;
 pub mod report;
+mod shape;
 pub mod small;
 mod town;
 pub mod towns;
@@ -61,12 +63,32 @@ pub struct ZoneInput<'a> {
     pub ltype: &'a [Option<LandClass>],
     /// Composite score (lower: less efficient).
     pub score: &'a [Option<f64>],
-    /// Owners' consent share 0–1, when surveyed.
+    /// Owners' consent share 0–1 by land area, when surveyed.
     pub consent: &'a [Option<f64>],
+    /// Owners' consent share 0–1 by headcount, when surveyed (东府〔2023〕4号 (十): 80 %
+    /// of both the land and the owners). Empty: not surveyed.
+    pub consent_heads: &'a [Option<f64>],
+    /// Inside the industrial control line (工业用地控制线): industrial renewal only, and
+    /// no renewal unit straddles the line. Empty: no line.
+    pub industrial_line: &'a [bool],
+    /// Industrial land whose renewal keeps it industrial (工改工: planned industrial use,
+    /// inside the control line, or a 工改工 mode), `Some(false)` when it changes use
+    /// (工改居商), `None` when unknown or not industrial. Empty: all unknown.
+    pub stays_industrial: &'a [Option<bool>],
+    /// The towns' planned programme, when one was given.
+    pub plan: Option<PlanInput<'a>>,
     /// Town name of each parcel.
     pub town: &'a [String],
     /// Hard barriers in the working CRS.
     pub barriers: &'a [geo::Geometry<f64>],
+}
+
+/// A planned renewal programme joined to the parcels.
+#[derive(Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// Per parcel: its planned unit.
+    pub unit_of: &'a [Option<u32>],
+    pub units: &'a [crate::ingest::programme::PlannedUnit],
 }
 
 /// One zone of any level.
@@ -112,6 +134,10 @@ pub struct Zones {
     pub report: report::ZoneReport,
 }
 
+/// Parcels closer than this (metres) belong to one block: shared boundaries digitised
+/// with small gaps still touch; a road, however narrow, separates blocks.
+const BLOCK_GAP_M: f64 = 1.0;
+
 /// Delineates every level in every town.
 pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     let n = input.parcels.len();
@@ -130,12 +156,19 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         .par_iter()
         .map(|p| p.geometry.centroid().map(|c| c.0).unwrap_or_default())
         .collect();
+    // Renewal units never straddle the industrial control line: the unit graph has no
+    // edge across it (inside, industrial renewal only; outside, any).
+    let side: Vec<u32> = town_id
+        .iter()
+        .enumerate()
+        .map(|(p, &t)| t * 2 + u32::from(input.industrial_line.get(p).copied().unwrap_or(false)))
+        .collect();
     let graph = graph::neighbour_graph(
         &geoms,
         &graph::NeighbourOptions {
             gap: opts.gap,
             barriers: input.barriers,
-            towns: &town_id,
+            towns: &side,
         },
     );
     let circle_graph = graph::neighbour_graph(
@@ -146,7 +179,37 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
             towns: &town_id,
         },
     );
+    // Blocks: runs of touching parcels (the fabric between roads), which circles take
+    // whole.
+    let touching = graph::neighbour_graph(
+        &geoms,
+        &graph::NeighbourOptions {
+            gap: crate::model::Metres::default_of(BLOCK_GAP_M),
+            barriers: input.barriers,
+            towns: &town_id,
+        },
+    );
+    let mut block_of = vec![0u32; n];
+    let mut block_area = Vec::new();
+    for (b, members) in graph::components(&touching, &vec![true; n])
+        .iter()
+        .enumerate()
+    {
+        for &p in members {
+            block_of[p as usize] = b as u32;
+        }
+        block_area.push(members.iter().map(|&p| areas[p as usize]).sum());
+    }
+    drop(touching);
     let eligible: Vec<bool> = (0..n).map(|i| input.low[i] && !input.excluded[i]).collect();
+    // What large circles pull: the planned programme when there is one (the circles are
+    // drawn to hold the plan), else the low-efficiency land that may be renewed.
+    let mass: Vec<bool> = match &input.plan {
+        Some(plan) => (0..n)
+            .map(|i| plan.unit_of[i].is_some() && !input.excluded[i])
+            .collect(),
+        None => eligible.clone(),
+    };
     let mut town_members: Vec<Vec<u32>> = vec![Vec::new(); town_names.len()];
     for (p, &t) in town_id.iter().enumerate() {
         town_members[t as usize].push(p as u32);
@@ -176,7 +239,9 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
                 geoms: &geoms,
                 areas: &areas,
                 centroids: &centroids,
-                eligible: &eligible,
+                mass: &mass,
+                block_of: &block_of,
+                block_area: &block_area,
             }
             .zone()
         })
@@ -197,6 +262,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     for &p in &units.scattered {
         zones.scattered[p as usize] = true;
     }
+    let mut firsts = Vec::with_capacity(town_names.len());
     for (t, tz) in per_town.into_iter().enumerate() {
         let name = town_names[t];
         let (li, mi, si) = (zones.large.len(), zones.middle.len(), zones.small.len());
@@ -243,27 +309,33 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
             .filter(|&&p| eligible[p as usize])
             .map(|&p| areas[p as usize])
             .sum();
-        programme::plan(
-            &mut zones.small[si..],
-            input,
-            opts,
-            town_low_m2,
-            &zones.middle_of,
-            &zones.large_of,
-        );
-        let town_report = report::town_report(
-            name,
-            members,
+        programme::plan(&mut zones.small[si..], input, opts, town_low_m2);
+        firsts.push(((li, mi, si), tz.notes));
+    }
+    nesting::make_exact(
+        &mut zones.large,
+        &mut zones.middle,
+        &mut zones.small,
+        input.parcels,
+    );
+    for (t, (first, notes)) in firsts.into_iter().enumerate() {
+        let mut town_report = report::town_report(
+            town_names[t],
+            &town_members[t],
             input,
             opts,
             &eligible,
             &zones,
-            (li, mi, si),
+            first,
             std::mem::take(&mut industrial[t]),
         );
+        town_report.notes.extend(notes);
         // A town whose programme misses the 70 % rule says so on its large circles.
         if let Some(why) = &town_report.programme.shortfall {
-            for z in &mut zones.large[li..] {
+            for z in zones.large[first.0..]
+                .iter_mut()
+                .take(town_report.large.count)
+            {
                 z.note = match z.note.is_empty() {
                     true => why.clone(),
                     false => format!("{}; {why}", z.note),

@@ -87,8 +87,11 @@ pub struct ZoneOptions {
     pub target: Target,
     /// Share of the renewal programme that must lie in large circles (policy: 70 %).
     pub programme_in_large: f64,
-    /// Consent line for a unit to proceed (policy: 80 %).
+    /// Consent line for a unit to proceed (policy: 80 %, by land area and by headcount).
     pub consent_line: f64,
+    /// Least share of a town's industrial renewal that stays industrial (工改工 ÷
+    /// (工改工 + 工改居商); 东府〔2023〕4号 (十四): 70 %).
+    pub stays_industrial_line: f64,
     /// Contiguous industrial renewal area (连片工改工), mu (policy: 500).
     pub contiguous_industrial_mu: f64,
 }
@@ -108,6 +111,7 @@ impl Default for ZoneOptions {
             target: Target::Share(0.3),
             programme_in_large: 0.7,
             consent_line: 0.8,
+            stays_industrial_line: 0.7,
             contiguous_industrial_mu: 500.0,
         }
     }

@@ -24,16 +24,43 @@ pub struct LevelReport {
 /// The renewal programme of a town.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ProgrammeReport {
+    /// `plan`: the town's planned programme (given as input), which the 70 % rule is
+    /// about; `proposal`: landsift's own, ranked without regard to the circles.
+    pub basis: String,
+    /// The proposal's target (the plan's own area when there is a plan).
     pub target_mu: f64,
     pub area_mu: f64,
     pub units: usize,
     pub share_in_large: f64,
     pub share_in_middle: f64,
-    /// ≥ 70 % of the programme inside large circles (东府〔2023〕4号).
+    /// ≥ 70 % of the programme inside large circles (东府〔2023〕4号 (五)).
     pub meets_policy: bool,
     /// Why the programme misses the policy, when it does (also on the town's large circles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shortfall: Option<String>,
+    /// Units of the programme mostly (over half their area) outside every large circle.
+    pub units_outside: Vec<UnitOutside>,
+    /// Industrial land in the programme (mu), and how much of it stays industrial (工改工),
+    /// changes use (工改居商), or is not known to do either.
+    pub industrial_mu: f64,
+    pub industrial_stays_mu: f64,
+    pub industrial_changes_mu: f64,
+    pub industrial_unknown_mu: f64,
+    /// 工改工 ÷ (工改工 + 工改居商), over the land whose outcome is known (东府〔2023〕4号
+    /// (十四): ≥ 70 %; old villages do not count); `None` when none is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stays_industrial_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meets_industrial_share: Option<bool>,
+}
+
+/// A programme unit outside the large circles.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct UnitOutside {
+    pub unit: String,
+    pub area_mu: f64,
+    /// Share of its area inside a large circle.
+    pub inside_large: f64,
 }
 
 /// The zones of one town.
@@ -55,9 +82,14 @@ pub struct TownReport {
     pub programme: ProgrammeReport,
     /// Areas (mu) of contiguous low-efficiency industrial land of at least 500 mu (连片工改工).
     pub contiguous_industrial_mu: Vec<f64>,
-    /// Units whose consent was surveyed, and those at or above the consent line.
+    /// Units whose consent by land area was surveyed, those whose consent by headcount
+    /// was, and those at or above the consent line (by area, and by headcount where
+    /// surveyed: 东府〔2023〕4号 (十) asks 80 % of both).
     pub units_with_consent: usize,
+    pub units_with_headcount: usize,
     pub units_meeting_consent: usize,
+    /// Contiguous industrial renewal line (连片工改工), mu, beside the areas above.
+    pub contiguous_industrial_line_mu: f64,
     pub notes: Vec<String>,
 }
 
@@ -116,6 +148,46 @@ impl ZoneReport {
     }
 }
 
+/// The town's programme as (unit name, parcels): the planned units' parcels in the town
+/// when there is a plan, else the proposed renewal units.
+fn programme_units(
+    members: &[usize],
+    input: &ZoneInput,
+    units: &[super::Zone],
+) -> Vec<(String, Vec<usize>)> {
+    match &input.plan {
+        Some(plan) => {
+            let mut by_unit: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+            for &p in members {
+                if let Some(u) = plan.unit_of[p] {
+                    by_unit.entry(u).or_default().push(p);
+                }
+            }
+            by_unit
+                .into_iter()
+                .map(|(u, ps)| (plan.units[u as usize].name.clone(), ps))
+                .collect()
+        }
+        None => units
+            .iter()
+            .filter(|u| u.program)
+            .map(|u| {
+                (
+                    u.id.clone(),
+                    u.parcels.iter().map(|&p| p as usize).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The zones of town `name`, which start at `from` and are listed together.
+fn of_town<'z>(zones: &'z [super::Zone], from: usize, name: &str) -> &'z [super::Zone] {
+    let rest = &zones[from.min(zones.len())..];
+    let len = rest.iter().take_while(|z| z.town == name).count();
+    &rest[..len]
+}
+
 /// Builds one town's report: `members` are the town's parcels, its zones those at and
 /// after `first` (large, middle, small) in `zones`, `contiguous` its 连片工改工 areas.
 #[allow(clippy::too_many_arguments)]
@@ -155,7 +227,7 @@ pub(super) fn town_report(
             .filter(|&&p| eligible[p])
             .map(|&p| area(p))
             .sum();
-        let mine = &zs[from..];
+        let mine = of_town(zs, from, name);
         LevelReport {
             count: mine.len(),
             area_km2: mine.iter().map(|z| z.area_m2).sum::<f64>() / M2_PER_KM2,
@@ -186,59 +258,114 @@ pub(super) fn town_report(
         first.1,
         (opts.middle_min_km2, opts.middle_max_km2),
     );
-    let units = &zones.small[first.2..];
+    let units = of_town(&zones.small, first.2, name);
 
-    let programme_units: Vec<&super::Zone> = units.iter().filter(|u| u.program).collect();
-    let prog_area: f64 = programme_units.iter().map(|u| u.area_m2).sum();
+    let prog = programme_units(&members, input, units);
+    let prog_area: f64 = prog
+        .iter()
+        .map(|(_, ps)| ps.iter().map(|&p| area(p)).sum::<f64>())
+        .sum();
     let in_level = |of: &[Option<u32>]| -> f64 {
-        programme_units
-            .iter()
-            .filter(|u| of[u.parcels[0] as usize].is_some())
-            .map(|u| u.area_m2)
+        prog.iter()
+            .flat_map(|(_, ps)| ps.iter())
+            .filter(|&&p| of[p].is_some())
+            .map(|&p| area(p))
             .sum()
     };
     let share = |x: f64| if prog_area > 0.0 { x / prog_area } else { 0.0 };
     let share_in_large = share(in_level(&zones.large_of));
-    let target_mu = match opts.target {
-        super::Target::Share(s) => m2_to_mu(s * town_low),
-        super::Target::Mu(mu) => mu,
+    let target_mu = match (&input.plan, opts.target) {
+        (Some(_), _) => m2_to_mu(prog_area),
+        (None, super::Target::Share(s)) => m2_to_mu(s * town_low),
+        (None, super::Target::Mu(mu)) => mu,
     };
+    let units_outside: Vec<UnitOutside> = prog
+        .iter()
+        .filter_map(|(name, ps)| {
+            let total: f64 = ps.iter().map(|&p| area(p)).sum();
+            let inside: f64 = ps
+                .iter()
+                .filter(|&&p| zones.large_of[p].is_some())
+                .map(|&p| area(p))
+                .sum();
+            (total > 0.0 && inside < 0.5 * total).then(|| UnitOutside {
+                unit: name.clone(),
+                area_mu: m2_to_mu(total),
+                inside_large: inside / total + 0.0,
+            })
+        })
+        .collect();
+    let (mut ind, mut stays, mut changes) = (0.0, 0.0, 0.0);
+    for &p in prog.iter().flat_map(|(_, ps)| ps.iter()) {
+        if input.ltype[p] == Some(LandClass::Industrial) {
+            ind += area(p);
+            match input.stays_industrial.get(p).copied().flatten() {
+                Some(true) => stays += area(p),
+                Some(false) => changes += area(p),
+                None => {}
+            }
+        }
+    }
+    let stays_share = (stays + changes > 0.0).then(|| stays / (stays + changes));
     let mut programme = ProgrammeReport {
+        basis: if input.plan.is_some() {
+            "plan"
+        } else {
+            "proposal"
+        }
+        .into(),
         target_mu,
         area_mu: m2_to_mu(prog_area),
-        units: programme_units.len(),
+        units: prog.len(),
         share_in_large,
         share_in_middle: share(in_level(&zones.middle_of)),
         meets_policy: prog_area > 0.0 && share_in_large >= opts.programme_in_large,
         shortfall: None,
+        units_outside,
+        industrial_mu: m2_to_mu(ind),
+        industrial_stays_mu: m2_to_mu(stays),
+        industrial_changes_mu: m2_to_mu(changes),
+        industrial_unknown_mu: m2_to_mu(ind - stays - changes),
+        stays_industrial_share: stays_share,
+        meets_industrial_share: stays_share.map(|s| s >= opts.stays_industrial_line),
     };
 
-    let mut notes: Vec<String> = zones.large[first.0..]
+    let mut notes: Vec<String> = of_town(&zones.large, first.0, name)
         .iter()
-        .chain(&zones.middle[first.1..])
+        .chain(of_town(&zones.middle, first.1, name))
         .filter(|z| !z.note.is_empty())
         .map(|z| format!("{}: {}", z.id, z.note))
         .collect();
-    if town_low <= 0.0 {
+    if input.plan.is_none() && town_low > 0.0 {
+        notes.push(format!(
+            "the 70 % rule (东府〔2023〕4号 (五)) is about the town's planned renewal scale: without a planned programme (--programme) it is measured on landsift's proposal, ranked by consent, efficiency and size ({:.0} % inside large circles)",
+            share_in_large * 100.0
+        ));
+    }
+    if input.plan.is_some() && prog_area <= 0.0 {
+        notes.push("the planned programme has no land in this town".into());
+    }
+    if town_low <= 0.0 && input.plan.is_none() {
         notes.push("no low-efficiency land outside exclusions: no circles drawn".into());
     } else if prog_area > 0.0 && !programme.meets_policy {
-        let units_in_large: f64 = units
-            .iter()
-            .filter(|u| zones.large_of[u.parcels[0] as usize].is_some())
-            .map(|u| u.area_m2)
-            .sum();
+        let outside_mu: f64 = programme.units_outside.iter().map(|u| u.area_mu).sum();
         let why = format!(
-            "the programme has {:.0} % of its area inside large circles (policy ≥ {:.0} %): the large circles hold {:.0} mu of renewal units against a target of {:.0} mu",
+            "the {} has {:.0} % of its area inside large circles (policy ≥ {:.0} %): {} of its units ({:.0} mu) lie mostly outside them",
+            if input.plan.is_some() { "planned programme" } else { "proposed programme" },
             share_in_large * 100.0,
             opts.programme_in_large * 100.0,
-            m2_to_mu(units_in_large),
-            target_mu
+            programme.units_outside.len(),
+            outside_mu
         );
         notes.push(why.clone());
         programme.shortfall = Some(why);
     }
 
     let consents: Vec<Option<f64>> = units.iter().map(|u| programme::consent(u, input)).collect();
+    let headcounts = units
+        .iter()
+        .filter(|u| programme::consent_heads(u, input).is_some())
+        .count();
     let scattered: Vec<usize> = members
         .iter()
         .copied()
@@ -262,10 +389,12 @@ pub(super) fn town_report(
         programme,
         contiguous_industrial_mu,
         units_with_consent: consents.iter().filter(|c| c.is_some()).count(),
-        units_meeting_consent: consents
+        units_with_headcount: headcounts,
+        units_meeting_consent: units
             .iter()
-            .filter(|c| c.is_some_and(|c| c >= opts.consent_line))
+            .filter(|u| programme::meets_consent(u, input, opts.consent_line) == Some(true))
             .count(),
+        contiguous_industrial_line_mu: opts.contiguous_industrial_mu,
         notes,
     }
 }

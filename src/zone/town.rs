@@ -4,10 +4,11 @@
 //! (zones never cross a town line), so [`super::delineate`] zones them in parallel.
 
 use super::circles::{Node, Region};
+use super::shape::Shaping;
 use super::{graph, outline, small, ZoneInput, ZoneOptions};
 use crate::model::m2_to_mu;
 use geo::{Coord, MultiPolygon};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A zone before it is named: members, outline, area and why its range is missed.
 pub(super) struct Drawn {
@@ -23,6 +24,8 @@ pub(super) struct TownZones {
     /// With the index of the parent large circle within the town.
     pub middle: Vec<(Drawn, usize)>,
     pub small: Vec<Drawn>,
+    /// Why a large circle was not drawn, when it was not.
+    pub notes: Vec<String>,
 }
 
 /// What zoning one town needs: the district-wide inputs and the town's members.
@@ -39,8 +42,11 @@ pub(super) struct Town<'a> {
     pub geoms: &'a [&'a MultiPolygon<f64>],
     pub areas: &'a [f64],
     pub centroids: &'a [Coord<f64>],
-    /// Low-efficiency and not excluded, per parcel.
-    pub eligible: &'a [bool],
+    /// What large circles pull, per parcel (the plan, or `eligible`).
+    pub mass: &'a [bool],
+    /// Block (run of touching parcels) of each parcel, and each block's area.
+    pub block_of: &'a [u32],
+    pub block_area: &'a [f64],
 }
 
 /// The town as a graph of nodes: each renewal unit one node, every other parcel alone.
@@ -50,19 +56,31 @@ struct TownGraph {
     pub unit_of_node: Vec<Option<u32>>,
     /// Nodes holding a parcel excluded from renewal.
     pub excluded: Vec<bool>,
+    /// The nodes holding parcels of each block.
+    pub block_nodes: BTreeMap<u32, Vec<u32>>,
 }
 
 impl Town<'_> {
     /// Draws the town's large and middle circles and outlines its renewal units.
     pub fn zone(&self) -> TownZones {
         let tg = self.node_graph();
-        let large = super::large::large_circles(&tg.nodes, &tg.excluded, self.geoms, self.opts);
+        let shaping = Shaping {
+            nodes: &tg.nodes,
+            geoms: self.geoms,
+            areas: self.areas,
+            block_of: self.block_of,
+            block_area: self.block_area,
+            block_nodes: &tg.block_nodes,
+            gap: self.opts.circle_gap.get(),
+        };
+        let (large, notes) =
+            super::large::large_circles(&tg.nodes, &tg.excluded, &shaping, self.opts);
         let middle = super::middle::middle_circles(
             &tg.nodes,
             &tg.unit_of_node,
             &tg.excluded,
             &large,
-            self.geoms,
+            &shaping,
             self.opts,
         );
         let drawn = |r: &Region| {
@@ -83,6 +101,7 @@ impl Town<'_> {
             large: large.iter().map(drawn).collect(),
             middle: middle.iter().map(|(m, li)| (drawn(m), *li)).collect(),
             small: self.renewal_units(),
+            notes,
         }
     }
 
@@ -114,7 +133,7 @@ impl Town<'_> {
             node.centroid.x += centroids[p as usize].x * a;
             node.centroid.y += centroids[p as usize].y * a;
             node.area_m2 += a;
-            if self.eligible[p as usize] {
+            if self.mass[p as usize] {
                 node.mass_m2 += a;
             }
         }
@@ -145,10 +164,20 @@ impl Town<'_> {
             .iter()
             .map(|n| n.parcels.iter().any(|&p| self.input.excluded[p as usize]))
             .collect();
+        let mut block_nodes: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for (i, node) in nodes.iter().enumerate() {
+            for &p in &node.parcels {
+                let list = block_nodes.entry(self.block_of[p as usize]).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
         TownGraph {
             nodes,
             unit_of_node,
             excluded,
+            block_nodes,
         }
     }
 

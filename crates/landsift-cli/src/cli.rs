@@ -159,6 +159,12 @@ pub struct InputArgs {
     /// default: the parcels' town field.
     #[arg(long, value_name = "PATH")]
     pub towns: Option<PathBuf>,
+    /// The town's planned renewal programme: a layer of planned units (polygons) or a
+    /// CSV table with a parcel_id column (optional: unit, year, mode). The 70 % rule
+    /// measures it; without it the engine proposes a programme and says the rule needs
+    /// a plan.
+    #[arg(long, value_name = "PATH")]
+    pub programme: Option<PathBuf>,
     /// Formats to write, comma-separated (default: all; summary.json is always written).
     #[arg(long = "format", value_name = "LIST", value_delimiter = ',', value_parser = choice::<Format>())]
     pub formats: Option<Vec<Format>>,
@@ -213,6 +219,7 @@ impl InputArgs {
             min_unit_mu,
             barriers,
             towns,
+            programme,
             formats,
             layers,
             gates,
@@ -236,6 +243,7 @@ impl InputArgs {
             min_unit_mu,
             barriers,
             towns,
+            programme,
             formats,
             layers,
             gates,

@@ -1,0 +1,166 @@
+//! Exact topology of the circles, as GIS staff check it: every child lies within its
+//! parent (small in middle or large, middle in large) and no two circles of one level
+//! overlap, across town lines too.
+//!
+//! Each outline is a closing of its own members, so neighbouring outlines may both fill
+//! the road between them, and a child's closing may reach past its parent's. Fixed in
+//! one pass, level by level from the top, in the zones' order (town, then id): a large
+//! circle gives up what an earlier large circle holds; a middle circle gives up what an
+//! earlier middle circle holds, then is cut to its large circle; a small circle gives up
+//! what an earlier small circle holds, then is cut to its parent (the cut comes last:
+//! the overlay's arithmetic leaves the fewest stray nanometres outside the parent). What overlapped
+//! is road or gap land both closings filled, so the earlier circle keeping it is a
+//! choice of drawing, not of land; first, though, every outline gives up the member
+//! parcels of the other circles of its level, so no circle ever loses its own land.
+//! Pieces below [`CRUMB_M2`] that the cuts leave are dropped.
+
+use super::{outline, Zone};
+use crate::spatial::planar::rects_meet;
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
+
+/// Parts smaller than this (m²) left by a cut are crumbs of the road both closings
+/// filled, not land: dropped.
+pub const CRUMB_M2: f64 = 1.0;
+
+/// Makes the outlines of all three levels nest exactly and not overlap within a level.
+pub fn make_exact(
+    large: &mut [Zone],
+    middle: &mut [Zone],
+    small: &mut [Zone],
+    parcels: &[crate::model::Parcel],
+) {
+    disjoint(large, parcels);
+    let parents: Vec<(String, MultiPolygon<f64>)> = large
+        .iter()
+        .map(|z| (z.id.clone(), z.outline.clone()))
+        .collect();
+    disjoint(middle, parcels);
+    clip_to_parents(middle, &parents);
+    let parents: Vec<(String, MultiPolygon<f64>)> = large
+        .iter()
+        .chain(middle.iter())
+        .map(|z| (z.id.clone(), z.outline.clone()))
+        .collect();
+    disjoint(small, parcels);
+    clip_to_parents(small, &parents);
+    for z in large.iter_mut().chain(middle.iter_mut()) {
+        z.area_m2 = z.outline.unsigned_area();
+    }
+    for z in large
+        .iter_mut()
+        .chain(middle.iter_mut())
+        .chain(small.iter_mut())
+    {
+        z.compact = outline::polsby_popper(&z.outline);
+    }
+}
+
+/// Each zone's outline cut to its parent's.
+fn clip_to_parents(children: &mut [Zone], parents: &[(String, MultiPolygon<f64>)]) {
+    let by_id: std::collections::HashMap<&str, &MultiPolygon<f64>> =
+        parents.iter().map(|(id, o)| (id.as_str(), o)).collect();
+    for z in children.iter_mut() {
+        if let Some(parent) = z.parent_id.as_deref().and_then(|id| by_id.get(id)) {
+            z.outline = without_crumbs(z.outline.intersection(*parent));
+        }
+    }
+}
+
+/// Each zone gives up the member parcels of the others, then what the zones before it
+/// hold.
+fn disjoint(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
+    give_up_others_members(zones, parcels);
+    let boxes: Vec<Option<Rect<f64>>> = zones.iter().map(|z| z.outline.bounding_rect()).collect();
+    let tree = rstar::RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                b.map(|r| {
+                    rstar::primitives::GeomWithData::new(
+                        rstar::primitives::Rectangle::from_corners(
+                            [r.min().x, r.min().y],
+                            [r.max().x, r.max().y],
+                        ),
+                        i,
+                    )
+                })
+            })
+            .collect(),
+    );
+    for k in 0..zones.len() {
+        let Some(bk) = boxes[k] else { continue };
+        let envelope =
+            rstar::AABB::from_corners([bk.min().x, bk.min().y], [bk.max().x, bk.max().y]);
+        let mut earlier: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|e| e.data)
+            .filter(|&j| j < k)
+            .collect();
+        earlier.sort_unstable();
+        let mut shape = zones[k].outline.clone();
+        for j in earlier {
+            let meets = zones[j]
+                .outline
+                .bounding_rect()
+                .is_some_and(|bj| rects_meet(bj, bk));
+            if meets {
+                shape = shape.difference(&zones[j].outline);
+            }
+        }
+        zones[k].outline = without_crumbs(shape);
+    }
+}
+
+/// Each outline minus the member parcels of the other zones of its level it reaches.
+fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
+    use rstar::primitives::{GeomWithData, Rectangle};
+    // (parcel, zone) by the parcel's envelope.
+    type Member = GeomWithData<Rectangle<[f64; 2]>, (u32, usize)>;
+    let entries: Vec<Member> = zones
+        .iter()
+        .enumerate()
+        .flat_map(|(z, zone)| zone.parcels.iter().map(move |&p| (p, z)))
+        .filter_map(|(p, z)| {
+            let r = parcels[p as usize].geometry.bounding_rect()?;
+            Some(GeomWithData::new(
+                Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                (p, z),
+            ))
+        })
+        .collect();
+    let tree = rstar::RTree::bulk_load(entries);
+    for (k, zone) in zones.iter_mut().enumerate() {
+        let Some(bk) = zone.outline.bounding_rect() else {
+            continue;
+        };
+        let envelope =
+            rstar::AABB::from_corners([bk.min().x, bk.min().y], [bk.max().x, bk.max().y]);
+        let mut others: Vec<u32> = tree
+            .locate_in_envelope_intersecting(&envelope)
+            .filter(|e| e.data.1 != k)
+            .map(|e| e.data.0)
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        others.sort_unstable();
+        let polys: Vec<geo::Polygon<f64>> = others
+            .iter()
+            .flat_map(|&p| parcels[p as usize].geometry.0.iter().cloned())
+            .map(|p| geo::Orient::orient(&p, geo::orient::Direction::Default))
+            .collect();
+        let taken = geo::unary_union(polys.iter());
+        zone.outline = without_crumbs(zone.outline.difference(&taken));
+    }
+}
+
+fn without_crumbs(shape: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        shape
+            .0
+            .into_iter()
+            .filter(|p| p.unsigned_area() >= CRUMB_M2)
+            .collect(),
+    )
+}

@@ -1,0 +1,243 @@
+//! Circles shaped like planning areas (片区): a grown set of nodes is turned into an area a
+//! town would plan, in three steps on the town's node graph:
+//!
+//! 1. **Whole blocks.** A block is a run of parcels that touch (the fabric between roads);
+//!    a block more than half inside the grown set is taken whole, one less than half inside
+//!    is left out. The outline then follows the roads around blocks instead of cutting
+//!    through them parcel by parcel.
+//! 2. **No appendages.** A morphological opening of the outline by an eighth of the radius
+//!    of the level's smallest circle (as a disc: 160 m for 5 km², 70 m for 1 km²) removes
+//!    every arm narrower than twice that radius: nodes whose centre falls outside the
+//!    opened shape leave, and of what remains only the largest connected part stays.
+//! 3. **No holes.** Every node the circle may take (not excluded, not in another circle)
+//!    whose centre lies inside the opened shape's outer rings joins, low-efficiency or
+//!    not, as a planning area includes the land it encloses. Holes remain only where
+//!    excluded land or another circle is.
+//!
+//! Nodes are never split: a renewal unit is inside a circle or outside it.
+
+use super::circles::Node;
+use super::outline;
+use crate::spatial::planar::point_in_polygon;
+use geo::algorithm::buffer::Buffer;
+use geo::{Area, MultiPolygon, Polygon};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What shaping needs of a town: its nodes, the parcels' geometry and blocks.
+pub struct Shaping<'a> {
+    pub nodes: &'a [Node],
+    pub geoms: &'a [&'a MultiPolygon<f64>],
+    /// Area of each parcel (district-wide index), m².
+    pub areas: &'a [f64],
+    /// Block of each parcel (district-wide index).
+    pub block_of: &'a [u32],
+    /// Area of each block (district-wide index).
+    pub block_area: &'a [f64],
+    /// The town's nodes holding parcels of each block.
+    pub block_nodes: &'a BTreeMap<u32, Vec<u32>>,
+    /// Road gaps closed by the outline, metres.
+    pub gap: f64,
+}
+
+impl Shaping<'_> {
+    /// The outline of a set of nodes (gaps up to `gap` closed).
+    pub fn outline(&self, nodes: &[u32]) -> MultiPolygon<f64> {
+        let geoms: Vec<&MultiPolygon<f64>> = nodes
+            .iter()
+            .flat_map(|&n| self.nodes[n as usize].parcels.iter())
+            .map(|&p| self.geoms[p as usize])
+            .collect();
+        outline::outline(&geoms, self.gap)
+    }
+
+    /// The planning area made of `grown` (node indexes): whole blocks, no appendages
+    /// narrower than `2 × radius`, enclosed land included. Only `allowed` nodes join.
+    /// Returns the nodes (ascending) and their outline.
+    pub fn area(
+        &self,
+        grown: &[u32],
+        allowed: &[bool],
+        radius: f64,
+    ) -> (Vec<u32>, MultiPolygon<f64>) {
+        let blocks = self.whole_blocks(grown, allowed);
+        let first = self.outline(&blocks);
+        let opened = open(&first, radius);
+        let mut kept: Vec<u32> = if opened.0.is_empty() {
+            blocks.clone()
+        } else {
+            blocks
+                .iter()
+                .copied()
+                .filter(|&n| point_in_polygon(&opened, self.nodes[n as usize].centroid))
+                .collect()
+        };
+        if kept.is_empty() {
+            kept = blocks;
+        }
+        let mut kept = self.largest_part(&kept);
+        // Enclosed land: every allowed node whose centre lies inside the outer rings.
+        let shell = if opened.0.is_empty() {
+            exteriors(&first)
+        } else {
+            exteriors(&opened)
+        };
+        if let Some(bb) = geo::BoundingRect::bounding_rect(&shell) {
+            let in_set: BTreeSet<u32> = kept.iter().copied().collect();
+            for (n, node) in self.nodes.iter().enumerate() {
+                let c = node.centroid;
+                let inside_box = c.x >= bb.min().x
+                    && c.x <= bb.max().x
+                    && c.y >= bb.min().y
+                    && c.y <= bb.max().y;
+                if allowed[n]
+                    && !in_set.contains(&(n as u32))
+                    && inside_box
+                    && point_in_polygon(&shell, c)
+                {
+                    kept.push(n as u32);
+                }
+            }
+        }
+        kept.sort_unstable();
+        kept.dedup();
+        // Enclosed nodes may connect to the rest only through land the circle may not
+        // take: one connected part again.
+        let mut kept = self.largest_part(&kept);
+        kept.sort_unstable();
+        let mut shape = self.outline(&kept);
+        // Nodes the graph joins across a gap the closing does not fill leave a second
+        // piece: the circle keeps the largest.
+        if shape.0.len() > 1 {
+            let main = shape
+                .0
+                .iter()
+                .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+                .cloned()
+                .map(|p| MultiPolygon::new(vec![p]))
+                .unwrap_or_else(|| MultiPolygon::new(vec![]));
+            let inside: Vec<u32> = kept
+                .iter()
+                .copied()
+                .filter(|&n| {
+                    self.nodes[n as usize].parcels.iter().any(|&p| {
+                        geo::InteriorPoint::interior_point(self.geoms[p as usize])
+                            .is_some_and(|ip| point_in_polygon(&main, ip.0))
+                    })
+                })
+                .collect();
+            if !inside.is_empty() && inside.len() < kept.len() {
+                kept = self.largest_part(&inside);
+                kept.sort_unstable();
+                shape = self.outline(&kept);
+            }
+        }
+        (kept, shape)
+    }
+
+    /// Blocks more than half inside `grown` are taken whole (their allowed nodes), the
+    /// others left out; a node stays when most of its area lies in kept blocks.
+    fn whole_blocks(&self, grown: &[u32], allowed: &[bool]) -> Vec<u32> {
+        let mut inside: BTreeMap<u32, f64> = BTreeMap::new();
+        for &n in grown {
+            let node = &self.nodes[n as usize];
+            for &p in &node.parcels {
+                *inside.entry(self.block_of[p as usize]).or_default() += parcel_area(self, p);
+            }
+        }
+        let kept_blocks: BTreeSet<u32> = inside
+            .iter()
+            .filter(|(&b, &a)| a >= 0.5 * self.block_area[b as usize])
+            .map(|(&b, _)| b)
+            .collect();
+        let mut candidates: BTreeSet<u32> = grown.iter().copied().collect();
+        for b in &kept_blocks {
+            if let Some(ns) = self.block_nodes.get(b) {
+                candidates.extend(ns.iter().copied().filter(|&n| allowed[n as usize]));
+            }
+        }
+        let kept: Vec<u32> = candidates
+            .into_iter()
+            .filter(|&n| {
+                let node = &self.nodes[n as usize];
+                let in_kept: f64 = node
+                    .parcels
+                    .iter()
+                    .filter(|&&p| kept_blocks.contains(&self.block_of[p as usize]))
+                    .map(|&p| parcel_area(self, p))
+                    .sum();
+                in_kept >= 0.5 * node.area_m2
+            })
+            .collect();
+        if kept.is_empty() {
+            grown.to_vec()
+        } else {
+            kept
+        }
+    }
+
+    /// The connected part (over the node graph) of `set` with the largest area.
+    fn largest_part(&self, set: &[u32]) -> Vec<u32> {
+        let members: BTreeSet<u32> = set.iter().copied().collect();
+        let mut seen: BTreeSet<u32> = BTreeSet::new();
+        let mut best: (f64, Vec<u32>) = (-1.0, Vec::new());
+        for &start in set {
+            if !seen.insert(start) {
+                continue;
+            }
+            let mut part = vec![start];
+            let mut stack = vec![start];
+            while let Some(n) = stack.pop() {
+                for &m in &self.nodes[n as usize].neighbours {
+                    if members.contains(&m) && seen.insert(m) {
+                        part.push(m);
+                        stack.push(m);
+                    }
+                }
+            }
+            let area: f64 = part.iter().map(|&n| self.nodes[n as usize].area_m2).sum();
+            if area > best.0 {
+                best = (area, part);
+            }
+        }
+        best.1
+    }
+}
+
+fn parcel_area(s: &Shaping, p: u32) -> f64 {
+    s.areas[p as usize]
+}
+
+/// Morphological opening by `radius` (erode, then dilate): arms narrower than
+/// `2 × radius` vanish, the rest keeps its shape.
+fn open(shape: &MultiPolygon<f64>, radius: f64) -> MultiPolygon<f64> {
+    if radius.is_nan() || radius <= 0.0 || shape.0.is_empty() {
+        return shape.clone();
+    }
+    let eroded = shape.buffer(-radius);
+    if eroded.0.is_empty() {
+        return eroded;
+    }
+    eroded.buffer(radius)
+}
+
+/// The outer rings of a shape (its holes filled).
+fn exteriors(shape: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        shape
+            .0
+            .iter()
+            .map(|p| Polygon::new(p.exterior().clone(), vec![]))
+            .collect(),
+    )
+}
+
+/// The opening radius is the radius of a disc of the level's smallest size over this:
+/// 160 m for 5 km² (arms under 320 m, about one block, go), 70 m for 1 km². Measured on
+/// the sample: a fifth gives median Polsby–Popper 0.50 but concentration 1.5, an eighth
+/// 0.35 and 1.8.
+const OPENING_DIVISOR: f64 = 8.0;
+
+/// The opening radius of a level: an eighth of the radius of a disc of its smallest size.
+pub fn opening_radius(min_m2: f64) -> f64 {
+    (min_m2 / std::f64::consts::PI).sqrt() / OPENING_DIVISOR
+}
