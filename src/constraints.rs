@@ -10,9 +10,9 @@
 //! may only be renewed industry-to-industry (工改工).
 
 use crate::model::Choice;
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
+use crate::spatial::index::{areas_inside, EnvelopeIndex};
+use geo::{MultiPolygon, Polygon};
 use rayon::prelude::*;
-use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 use serde::{Deserialize, Serialize};
 
 /// What a constraint layer is.
@@ -115,7 +115,7 @@ impl ConstraintKind {
 pub struct ConstraintLayer {
     pub kind: ConstraintKind,
     pub min_share: f64,
-    parts: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    parts: EnvelopeIndex,
     polygons: Vec<Polygon<f64>>,
 }
 
@@ -125,19 +125,7 @@ impl ConstraintLayer {
         let all: Vec<&Polygon<f64>> = polygons.iter().flat_map(|m| m.0.iter()).collect();
         let union = geo::unary_union(all);
         let polygons: Vec<Polygon<f64>> = union.0;
-        let parts = RTree::bulk_load(
-            polygons
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| {
-                    let r = p.bounding_rect()?;
-                    Some(GeomWithData::new(
-                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i,
-                    ))
-                })
-                .collect(),
-        );
+        let parts = EnvelopeIndex::of(&polygons);
         ConstraintLayer {
             kind,
             min_share,
@@ -148,22 +136,13 @@ impl ConstraintLayer {
 
     /// Share (0–1) of a parcel's area inside the layer.
     pub fn share(&self, parcel: &MultiPolygon<f64>, parcel_area: f64) -> f64 {
-        let Some(r) = parcel.bounding_rect() else {
-            return 0.0;
-        };
         if parcel_area <= 0.0 {
             return 0.0;
         }
-        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        let mut hits: Vec<usize> = self
-            .parts
-            .locate_in_envelope_intersecting(&env)
-            .map(|g| g.data)
-            .collect();
-        hits.sort_unstable(); // a fixed summation order: deterministic floats
-        let inside: f64 = hits
+        // Parts ascending: a fixed summation order, deterministic floats.
+        let inside: f64 = areas_inside(parcel, &self.polygons, &self.parts)
             .iter()
-            .map(|&i| parcel.intersection(&self.polygons[i]).unsigned_area())
+            .map(|(_, a)| a)
             .sum();
         // `+ 0.0`: an empty sum is -0.0, which would print as "-0".
         (inside / parcel_area + 0.0).clamp(0.0, 1.0)
@@ -229,6 +208,7 @@ pub fn overlay(parcels: &[(&MultiPolygon<f64>, f64)], layers: &[ConstraintLayer]
 mod tests {
     use super::*;
     use crate::testing::square as sq;
+    use geo::Area;
 
     #[test]
     fn shares_exclusions_and_tags() {

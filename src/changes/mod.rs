@@ -296,6 +296,18 @@ pub fn summarise(changes: &[Change], previous: Option<&PreviousState>) -> Change
     s
 }
 
+/// The columns of `changes.csv` and of the changes layer.
+pub const COLUMNS: [&str; 8] = [
+    "subject",
+    "id",
+    "town",
+    "change",
+    "change_zh",
+    "before",
+    "after",
+    "detail",
+];
+
 /// `changes.csv` (UTF-8 with BOM): one row per change.
 pub fn write_csv(
     path: &std::path::Path,
@@ -303,16 +315,7 @@ pub fn write_csv(
     summary: &ChangeSummary,
 ) -> crate::Result<()> {
     crate::export::write_csv(path, true, |w| {
-        w.write_record([
-            "subject",
-            "id",
-            "town",
-            "change",
-            "change_zh",
-            "before",
-            "after",
-            "detail",
-        ])?;
+        w.write_record(COLUMNS)?;
         if summary.first_run {
             w.write_record([
                 "run",

@@ -12,9 +12,9 @@
 use crate::crs::{SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
 use crate::model::{Parcel, RawLayer, SurveyField, Value};
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use crate::spatial::index::{areas_inside, EnvelopeIndex};
+use geo::MultiPolygon;
 use rayon::prelude::*;
-use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -59,7 +59,7 @@ pub struct PlanningReport {
 struct Plan {
     codes: Vec<String>,
     polygons: Vec<MultiPolygon<f64>>,
-    index: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    index: EnvelopeIndex,
 }
 
 /// Reads the planning layer (in the working CRS) and sets every parcel's planned use.
@@ -72,14 +72,8 @@ pub fn apply(
 ) -> Result<PlanningReport> {
     let code_i = match field {
         Some(f) => layer.field_index(f).ok_or_else(|| f.to_string()),
-        None => PLAN_FIELDS
-            .iter()
-            .find_map(|want| {
-                layer
-                    .fields
-                    .iter()
-                    .position(|f| f.name.eq_ignore_ascii_case(want))
-            })
+        None => layer
+            .first_field(PLAN_FIELDS)
             .ok_or_else(|| PLAN_FIELDS.join(", ")),
     }
     .map_err(|wanted| {
@@ -96,7 +90,7 @@ pub fn apply(
     let mut plan = Plan {
         codes: Vec::new(),
         polygons: Vec::new(),
-        index: RTree::new(),
+        index: EnvelopeIndex::of::<MultiPolygon<f64>>(&[]),
     };
     let mut rejected = rejects.len();
     for (i, g) in geoms {
@@ -126,19 +120,7 @@ pub fn apply(
             "planning layer has no polygon with a planned-use code",
         ));
     }
-    plan.index = RTree::bulk_load(
-        plan.polygons
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let r = p.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
-            .collect(),
-    );
+    plan.index = EnvelopeIndex::of(&plan.polygons);
     let planned: Vec<Planned> = parcels.par_iter().map(|p| plan.of(p)).collect();
     let mut report = PlanningReport {
         layer: layer.source.display().to_string(),
@@ -181,26 +163,13 @@ enum Planned {
 
 impl Plan {
     fn of(&self, parcel: &Parcel) -> Planned {
-        let (Some(r), true) = (parcel.geometry.bounding_rect(), parcel.area_m2 > 0.0) else {
+        if parcel.area_m2 <= 0.0 {
             return Planned::Outside;
-        };
-        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        let mut hits: Vec<usize> = self
-            .index
-            .locate_in_envelope_intersecting(&env)
-            .map(|g| g.data)
-            .collect();
-        hits.sort_unstable(); // a fixed summation order: deterministic
-                              // Area per code (a code may come in several polygons).
+        }
+        // Share per code (a code may come in several polygons).
         let mut by_code: BTreeMap<&str, f64> = BTreeMap::new();
-        for i in hits {
-            let a = parcel
-                .geometry
-                .intersection(&self.polygons[i])
-                .unsigned_area();
-            if a > 0.0 {
-                *by_code.entry(self.codes[i].as_str()).or_default() += a / parcel.area_m2;
-            }
+        for (i, a) in areas_inside(&parcel.geometry, &self.polygons, &self.index) {
+            *by_code.entry(self.codes[i].as_str()).or_default() += a / parcel.area_m2;
         }
         let total: f64 = by_code.values().sum();
         let best = by_code
@@ -233,19 +202,7 @@ mod tests {
 
     fn plan(blocks: &[(&str, MultiPolygon<f64>)]) -> Plan {
         let polygons: Vec<MultiPolygon<f64>> = blocks.iter().map(|b| b.1.clone()).collect();
-        let index = RTree::bulk_load(
-            polygons
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let r = p.bounding_rect().unwrap();
-                    GeomWithData::new(
-                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i,
-                    )
-                })
-                .collect(),
-        );
+        let index = EnvelopeIndex::of(&polygons);
         Plan {
             codes: blocks.iter().map(|b| b.0.to_string()).collect(),
             polygons,

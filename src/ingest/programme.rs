@@ -14,10 +14,10 @@
 use super::table;
 use crate::crs::{SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
-use crate::model::{Parcel, RawLayer, Reject};
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use crate::model::{first_named, Parcel, RawLayer, Reject};
+use crate::spatial::index::{areas_inside, EnvelopeIndex};
+use geo::MultiPolygon;
 use rayon::prelude::*;
-use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -84,11 +84,7 @@ pub struct ProgrammeInput {
 
 /// The first column of `names` the header has (case-insensitive).
 fn find(columns: &[String], names: &[&str]) -> Option<usize> {
-    names.iter().find_map(|want| {
-        columns
-            .iter()
-            .position(|c| c.trim().eq_ignore_ascii_case(want))
-    })
+    first_named(columns.iter().map(String::as_str), names)
 }
 
 /// Reads a programme table (CSV) and joins it to the parcels by id.
@@ -192,11 +188,10 @@ pub fn from_layer(
     working: &WorkingCrs,
     parcels: &[Parcel],
 ) -> Result<Programme> {
-    let names: Vec<String> = layer.fields.iter().map(|f| f.name.clone()).collect();
     let (unit_f, year_f, mode_f) = (
-        find(&names, UNIT_COLUMNS),
-        find(&names, YEAR_COLUMNS),
-        find(&names, MODE_COLUMNS),
+        layer.first_field(UNIT_COLUMNS),
+        layer.first_field(YEAR_COLUMNS),
+        layer.first_field(MODE_COLUMNS),
     );
     let (geoms, rejects) = super::prepare_geometries(layer, source, working)?;
     let mut polygons: Vec<MultiPolygon<f64>> = Vec::new();
@@ -229,35 +224,13 @@ pub fn from_layer(
             "programme layer has no polygon (planned units are areas)",
         ));
     }
-    let index = RTree::bulk_load(
-        polygons
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let r = p.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
-            .collect(),
-    );
+    let index = EnvelopeIndex::of(&polygons);
     let unit_of: Vec<Option<u32>> = parcels
         .par_iter()
         .map(|p| {
-            let r = p.geometry.bounding_rect()?;
-            if p.area_m2 <= 0.0 {
-                return None;
-            }
-            let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-            let mut hits: Vec<usize> = index
-                .locate_in_envelope_intersecting(&env)
-                .map(|g| g.data)
-                .collect();
-            hits.sort_unstable();
-            hits.into_iter()
-                .map(|u| (u, p.geometry.intersection(&polygons[u]).unsigned_area()))
-                .filter(|(_, a)| *a >= MAJORITY * p.area_m2)
+            areas_inside(&p.geometry, &polygons, &index)
+                .into_iter()
+                .filter(|(_, a)| p.area_m2 > 0.0 && *a >= MAJORITY * p.area_m2)
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
                 .map(|(u, _)| u as u32)
         })

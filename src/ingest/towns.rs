@@ -19,14 +19,8 @@ pub fn town_boundaries(
 ) -> Result<TownBoundaries> {
     let found = match field {
         Some(f) => layer.field_index(f).ok_or(f.to_string()),
-        None => TOWN_NAME_FIELDS
-            .iter()
-            .find_map(|want| {
-                layer
-                    .fields
-                    .iter()
-                    .position(|f| f.name.eq_ignore_ascii_case(want))
-            })
+        None => layer
+            .first_field(TOWN_NAME_FIELDS)
             .ok_or(TOWN_NAME_FIELDS.join(", ")),
     };
     let name_i = found.map_err(|wanted| {

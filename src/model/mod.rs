@@ -169,6 +169,22 @@ impl RawLayer {
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
+
+    /// The field named like the first of `wanted` the layer has (case-insensitive).
+    pub fn first_field(&self, wanted: &[&str]) -> Option<usize> {
+        first_named(self.fields.iter().map(|f| f.name.as_str()), wanted)
+    }
+}
+
+/// The position among `have` of the first of `wanted` found there (case-insensitive,
+/// surrounding blanks ignored): the field or column of a name commonly met in practice.
+pub fn first_named<'a>(
+    have: impl Iterator<Item = &'a str> + Clone,
+    wanted: &[&str],
+) -> Option<usize> {
+    wanted
+        .iter()
+        .find_map(|w| have.clone().position(|h| h.trim().eq_ignore_ascii_case(w)))
 }
 
 /// A validated parcel in the working CRS.

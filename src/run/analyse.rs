@@ -165,26 +165,12 @@ fn delineate(
     });
     let stays_industrial: Vec<Option<bool>> = (0..parcels.len())
         .map(|i| {
-            if ltype[i] != Some(crate::landuse::LandClass::Industrial) {
-                return None;
-            }
-            if industrial_line[i] {
-                return Some(true);
-            }
             let mode = plan
                 .and_then(|pl| pl.unit_of[i].map(|u| &pl.units[u as usize]))
                 .and_then(|u| u.mode.as_deref());
-            if let Some(m) = mode {
-                if m.contains("工改工") {
-                    return Some(true);
-                }
-                if m.contains("工改居") || m.contains("工改商") {
-                    return Some(false);
-                }
-            }
-            let planned = parcels[i].survey_value(SurveyField::PlannedUse).as_text()?;
-            let groups = crate::landuse::planned_groups(&planned)?;
-            Some(groups.contains(&crate::landuse::UseGroup::Industrial))
+            (ltype[i] == Some(crate::landuse::LandClass::Industrial))
+                .then(|| stays_industrial(industrial_line[i], mode, &parcels[i]))
+                .flatten()
         })
         .collect();
     let input = ZoneInput {
@@ -202,6 +188,27 @@ fn delineate(
         barriers: &model.barriers,
     };
     zone::delineate(&input, &settings.zones)
+}
+
+/// Whether an industrial parcel's renewal keeps it industrial (工改工): inside the
+/// industrial control line, yes; else a planned 工改工 / 工改居商 mode decides; else its
+/// planned use (any industrial part: yes); `None` when nothing says.
+fn stays_industrial(
+    in_control_line: bool,
+    mode: Option<&str>,
+    parcel: &crate::model::Parcel,
+) -> Option<bool> {
+    if in_control_line {
+        return Some(true);
+    }
+    match mode {
+        Some(m) if m.contains("工改工") => return Some(true),
+        Some(m) if m.contains("工改居") || m.contains("工改商") => return Some(false),
+        _ => {}
+    }
+    let planned = parcel.survey_value(SurveyField::PlannedUse).as_text()?;
+    let groups = crate::landuse::planned_groups(&planned)?;
+    Some(groups.contains(&crate::landuse::UseGroup::Industrial))
 }
 
 /// Each zone's renewal mode: the mode of the largest low-efficiency area among its

@@ -301,19 +301,7 @@ fn changes_layer<'a>(model: &'a Model, analysis: &'a Analysis, changes: &[Change
     let field = |n: &str| FieldDef::new(n, FieldKind::Text);
     OutLayer::of(
         OutputLayer::Changes,
-        [
-            "subject",
-            "id",
-            "town",
-            "change",
-            "change_zh",
-            "before",
-            "after",
-            "detail",
-        ]
-        .into_iter()
-        .map(field)
-        .collect(),
+        crate::changes::COLUMNS.into_iter().map(field).collect(),
         rows,
     )
 }

@@ -128,23 +128,29 @@ fn part_zh(p: &FiredPart, c: Option<&Condition>) -> String {
                 p.op.symbol_zh()
             )
         }
-        (value, _) => {
-            let text = match value {
-                FiredValue::Number(n) => trimmed(*n, 2),
-                FiredValue::Text(t) => t.clone(),
-                FiredValue::Conflict { .. } => unreachable!("matched above"),
-            };
-            let shown = if c.is_some_and(|c| c.field_ref == FieldRef::Class) {
-                format!("{}类", text.trim())
-            } else {
-                vocab::display(field, &text)
-            };
-            if p.op == Op::NotIn {
-                format!("{label}：{shown}（不在所列之内）")
-            } else {
-                format!("{label}：{shown}")
-            }
-        }
+        (FiredValue::Number(n), _) => listed(p, label, field, c, &trimmed(*n, 2)),
+        (FiredValue::Text(t), _) => listed(p, label, field, c, t),
+    }
+}
+
+/// The reason of a value compared with a list (or a number shown as one): the value
+/// in the words of its field, and whether it was out of the list.
+fn listed(
+    p: &FiredPart,
+    label: &str,
+    field: Option<crate::model::SurveyField>,
+    c: Option<&Condition>,
+    text: &str,
+) -> String {
+    let shown = if c.is_some_and(|c| c.field_ref == FieldRef::Class) {
+        format!("{}类", text.trim())
+    } else {
+        vocab::display(field, text)
+    };
+    if p.op == Op::NotIn {
+        format!("{label}：{shown}（不在所列之内）")
+    } else {
+        format!("{label}：{shown}")
     }
 }
 

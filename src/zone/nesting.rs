@@ -15,6 +15,7 @@
 //! Pieces below [`CRUMB_M2`] that the cuts leave are dropped.
 
 use super::{outline, Zone};
+use crate::spatial::index::EnvelopeIndex;
 use crate::spatial::planar::rects_meet;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
 
@@ -71,35 +72,13 @@ fn clip_to_parents(children: &mut [Zone], parents: &[(String, MultiPolygon<f64>)
 fn disjoint(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
     give_up_others_members(zones, parcels);
     let boxes: Vec<Option<Rect<f64>>> = zones.iter().map(|z| z.outline.bounding_rect()).collect();
-    let tree = rstar::RTree::bulk_load(
-        boxes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| {
-                b.map(|r| {
-                    rstar::primitives::GeomWithData::new(
-                        rstar::primitives::Rectangle::from_corners(
-                            [r.min().x, r.min().y],
-                            [r.max().x, r.max().y],
-                        ),
-                        i,
-                    )
-                })
-            })
-            .collect(),
-    );
+    let index = EnvelopeIndex::from_rects(boxes.iter().copied());
     for k in 0..zones.len() {
         let Some(bk) = boxes[k] else { continue };
-        let envelope =
-            rstar::AABB::from_corners([bk.min().x, bk.min().y], [bk.max().x, bk.max().y]);
-        let mut earlier: Vec<usize> = tree
-            .locate_in_envelope_intersecting(&envelope)
-            .map(|e| e.data)
-            .filter(|&j| j < k)
-            .collect();
-        earlier.sort_unstable();
         let mut shape = zones[k].outline.clone();
-        for j in earlier {
+        // Earlier zones have their final outlines; those only shrank, so the envelopes
+        // indexed before still find every one that can meet this zone.
+        for j in index.meeting(bk).into_iter().filter(|&j| j < k) {
             let meets = zones[j]
                 .outline
                 .bounding_rect()
@@ -114,37 +93,31 @@ fn disjoint(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
 
 /// Each outline minus the member parcels of the other zones of its level it reaches.
 fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
-    use rstar::primitives::{GeomWithData, Rectangle};
-    // (parcel, zone) by the parcel's envelope.
-    type Member = GeomWithData<Rectangle<[f64; 2]>, (u32, usize)>;
-    let entries: Vec<Member> = zones
+    // Every member parcel of the level, with its zone.
+    let members: Vec<(u32, usize)> = zones
         .iter()
         .enumerate()
         .flat_map(|(z, zone)| zone.parcels.iter().map(move |&p| (p, z)))
-        .filter_map(|(p, z)| {
-            let r = parcels[p as usize].geometry.bounding_rect()?;
-            Some(GeomWithData::new(
-                Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                (p, z),
-            ))
-        })
         .collect();
-    let tree = rstar::RTree::bulk_load(entries);
+    let index = EnvelopeIndex::from_rects(
+        members
+            .iter()
+            .map(|&(p, _)| parcels[p as usize].geometry.bounding_rect()),
+    );
     for (k, zone) in zones.iter_mut().enumerate() {
         let Some(bk) = zone.outline.bounding_rect() else {
             continue;
         };
-        let envelope =
-            rstar::AABB::from_corners([bk.min().x, bk.min().y], [bk.max().x, bk.max().y]);
-        let mut others: Vec<u32> = tree
-            .locate_in_envelope_intersecting(&envelope)
-            .filter(|e| e.data.1 != k)
-            .map(|e| e.data.0)
+        let others: Vec<u32> = index
+            .meeting(bk)
+            .into_iter()
+            .map(|m| members[m])
+            .filter(|&(_, z)| z != k)
+            .map(|(p, _)| p)
             .collect();
         if others.is_empty() {
             continue;
         }
-        others.sort_unstable();
         let polys: Vec<geo::Polygon<f64>> = others
             .iter()
             .flat_map(|&p| parcels[p as usize].geometry.0.iter().cloned())

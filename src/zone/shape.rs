@@ -20,7 +20,7 @@ use super::circles::Node;
 use super::outline;
 use crate::spatial::planar::point_in_polygon;
 use geo::algorithm::buffer::Buffer;
-use geo::{Area, MultiPolygon, Polygon};
+use geo::{Area, Intersects, MultiPolygon, Polygon};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What shaping needs of a town: its nodes, the parcels' geometry and blocks.
@@ -85,13 +85,9 @@ impl Shaping<'_> {
             let in_set: BTreeSet<u32> = kept.iter().copied().collect();
             for (n, node) in self.nodes.iter().enumerate() {
                 let c = node.centroid;
-                let inside_box = c.x >= bb.min().x
-                    && c.x <= bb.max().x
-                    && c.y >= bb.min().y
-                    && c.y <= bb.max().y;
                 if allowed[n]
                     && !in_set.contains(&(n as u32))
-                    && inside_box
+                    && bb.intersects(&c)
                     && point_in_polygon(&shell, c)
                 {
                     kept.push(n as u32);
@@ -141,7 +137,7 @@ impl Shaping<'_> {
         for &n in grown {
             let node = &self.nodes[n as usize];
             for &p in &node.parcels {
-                *inside.entry(self.block_of[p as usize]).or_default() += parcel_area(self, p);
+                *inside.entry(self.block_of[p as usize]).or_default() += self.areas[p as usize];
             }
         }
         let kept_blocks: BTreeSet<u32> = inside
@@ -163,7 +159,7 @@ impl Shaping<'_> {
                     .parcels
                     .iter()
                     .filter(|&&p| kept_blocks.contains(&self.block_of[p as usize]))
-                    .map(|&p| parcel_area(self, p))
+                    .map(|&p| self.areas[p as usize])
                     .sum();
                 in_kept >= 0.5 * node.area_m2
             })
@@ -201,10 +197,6 @@ impl Shaping<'_> {
         }
         best.1
     }
-}
-
-fn parcel_area(s: &Shaping, p: u32) -> f64 {
-    s.areas[p as usize]
 }
 
 /// Morphological opening by `radius` (erode, then dilate): arms narrower than

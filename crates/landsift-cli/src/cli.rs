@@ -52,7 +52,7 @@ pub enum Command {
 /// A parser that accepts exactly the names of a [`Choice`] (and lists them in `--help`).
 fn choice<T: Choice + Send + Sync + Clone>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::ALL.iter().map(|v| v.name()))
-        .map(|name| T::from_name(&name).expect("clap accepted only the listed names"))
+        .try_map(|name| T::from_name(&name).ok_or_else(|| format!("unknown name {name}")))
 }
 
 fn preset(name: &str) -> Result<String, String> {
