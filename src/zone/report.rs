@@ -231,9 +231,14 @@ pub(super) fn town_report(
         LevelReport {
             count: mine.len(),
             area_km2: mine.iter().map(|z| z.area_m2).sum::<f64>() / M2_PER_KM2,
-            capture: if town_low > 0.0 { low / town_low } else { 0.0 },
+            // `+ 0.0`: an empty sum is -0.0, which would print as "-0".
+            capture: if town_low > 0.0 {
+                low / town_low + 0.0
+            } else {
+                0.0
+            },
             concentration: if land > 0.0 && town_share > 0.0 {
-                (low / land) / town_share
+                (low / land) / town_share + 0.0
             } else {
                 0.0
             },
@@ -272,7 +277,13 @@ pub(super) fn town_report(
             .map(|&p| area(p))
             .sum()
     };
-    let share = |x: f64| if prog_area > 0.0 { x / prog_area } else { 0.0 };
+    let share = |x: f64| {
+        if prog_area > 0.0 {
+            x / prog_area + 0.0
+        } else {
+            0.0
+        }
+    };
     let share_in_large = share(in_level(&zones.large_of));
     let target_mu = match (&input.plan, opts.target) {
         (Some(_), _) => m2_to_mu(prog_area),
