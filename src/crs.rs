@@ -442,6 +442,12 @@ impl Reprojector {
         })
     }
 
+    /// The source and target definitions, to build the same transform again (a PROJ
+    /// object is not shared between threads: each parallel task makes its own).
+    pub fn definitions(&self) -> (&str, &str) {
+        (&self.from, &self.to)
+    }
+
     /// Transforms one coordinate.
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>> {
         let (x, y) = self.proj.convert((c.x, c.y)).map_err(|e| {

@@ -222,9 +222,9 @@ fn long_text() -> String {
 }
 
 fn out_layer<'a>(g0: &'a MultiPolygon<f64>, g1: &'a MultiPolygon<f64>) -> OutLayer<'a> {
-    OutLayer {
-        name: "parcels".into(),
-        fields: vec![
+    OutLayer::new(
+        "parcels",
+        vec![
             FieldDef::new(LONG_FIELD, FieldKind::Text),
             FieldDef::new("NAME", FieldKind::Text),
             FieldDef::new("LONGTEXT", FieldKind::Text),
@@ -232,7 +232,7 @@ fn out_layer<'a>(g0: &'a MultiPolygon<f64>, g1: &'a MultiPolygon<f64>) -> OutLay
             FieldDef::new("AREA_M2", FieldKind::Real),
             FieldDef::new("RATIO", FieldKind::Real),
         ],
-        rows: vec![
+        vec![
             OutRow {
                 geometry: Some(g0),
                 values: vec![
@@ -267,7 +267,7 @@ fn out_layer<'a>(g0: &'a MultiPolygon<f64>, g1: &'a MultiPolygon<f64>) -> OutLay
                 ],
             },
         ],
-    }
+    )
 }
 
 /// The long text as it must read back: cut to ≤ 254 bytes at a character boundary.

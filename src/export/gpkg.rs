@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::{FieldKind, Value};
 use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{
-    Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+    Feature, FieldDefn, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
 };
 use gdal::{Dataset, DriverManager};
 use std::path::Path;
@@ -61,10 +61,13 @@ fn write_layer(
         };
         FieldDefn::new(&f.name, ty)?.add_to_layer(&lyr)?;
     }
-    for row in &layer.rows {
+    let mut wkb = Vec::new();
+    for row in layer.iter() {
         let mut feature = Feature::new(lyr.defn())?;
         if let Some(mp) = row.geometry {
-            feature.set_geometry(mp.to_gdal()?)?;
+            wkb.clear();
+            push_wkb(&mut wkb, mp);
+            feature.set_geometry(Geometry::from_wkb(&wkb)?)?;
         }
         for (i, v) in row.values.iter().take(n).enumerate() {
             match v {
@@ -77,4 +80,66 @@ fn write_layer(
         feature.create(&lyr)?;
     }
     txn.commit()
+}
+
+/// Appends the little-endian WKB of a multipolygon: GDAL parses it in one call, where
+/// building its geometry ring by ring through the API costs a call per vertex.
+fn push_wkb(out: &mut Vec<u8>, mp: &geo::MultiPolygon<f64>) {
+    const LITTLE_ENDIAN: u8 = 1;
+    const WKB_POLYGON: u32 = 3;
+    const WKB_MULTI_POLYGON: u32 = 6;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    out.push(LITTLE_ENDIAN);
+    out.extend_from_slice(&WKB_MULTI_POLYGON.to_le_bytes());
+    out.extend_from_slice(&count(mp.0.len()));
+    for poly in &mp.0 {
+        out.push(LITTLE_ENDIAN);
+        out.extend_from_slice(&WKB_POLYGON.to_le_bytes());
+        out.extend_from_slice(&count(1 + poly.interiors().len()));
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            out.extend_from_slice(&count(ring.0.len()));
+            for c in &ring.0 {
+                out.extend_from_slice(&c.x.to_le_bytes());
+                out.extend_from_slice(&c.y.to_le_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdal::vector::ToGdal;
+
+    #[test]
+    fn wkb_is_the_geometry_gdal_builds() {
+        let square = |x0: f64, hole: bool| {
+            let ring = |pts: &[(f64, f64)]| geo::LineString::from(pts.to_vec());
+            geo::Polygon::new(
+                ring(&[
+                    (x0, 0.0),
+                    (x0 + 10.0, 0.0),
+                    (x0 + 10.0, 10.0),
+                    (x0, 10.0),
+                    (x0, 0.0),
+                ]),
+                if hole {
+                    vec![ring(&[
+                        (x0 + 2.0, 2.0),
+                        (x0 + 2.0, 4.0),
+                        (x0 + 4.0, 4.0),
+                        (x0 + 2.0, 2.0),
+                    ])]
+                } else {
+                    vec![]
+                },
+            )
+        };
+        let mp = geo::MultiPolygon::new(vec![square(0.0, true), square(20.5, false)]);
+        let mut wkb = Vec::new();
+        push_wkb(&mut wkb, &mp);
+        let parsed = Geometry::from_wkb(&wkb).unwrap();
+        assert_eq!(parsed.wkt().unwrap(), mp.to_gdal().unwrap().wkt().unwrap());
+        assert_eq!(parsed.wkb().unwrap(), wkb);
+    }
 }

@@ -45,22 +45,93 @@ pub fn write_csv(
 }
 
 /// A layer ready to write: fields, and rows borrowing their geometry.
-#[derive(Debug, Clone)]
+///
+/// Rows are either held (`rows`) or made on demand (`OutLayer::generated`): the parcels
+/// layer of a district has a million rows of sixty values, which held at once would be
+/// the largest thing a run keeps in memory; writers ask for one row at a time
+/// ([`OutLayer::row`], [`OutLayer::iter`]), in parallel where they format in blocks.
+#[derive(Clone)]
 pub struct OutLayer<'a> {
     /// Layer name (file stem for Shapefile/GeoJSON, table name in a GeoPackage).
     pub name: String,
     pub fields: Vec<FieldDef>,
+    /// The rows, when held; empty for a generated layer.
     pub rows: Vec<OutRow<'a>>,
+    generated: Option<Generated<'a>>,
+}
+
+/// Rows made on demand: how many, and how to make row `i`.
+#[derive(Clone)]
+struct Generated<'a> {
+    len: usize,
+    make: std::sync::Arc<dyn Fn(usize) -> OutRow<'a> + Send + Sync + 'a>,
+}
+
+impl std::fmt::Debug for OutLayer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutLayer")
+            .field("name", &self.name)
+            .field("fields", &self.fields)
+            .field("rows", &self.len())
+            .finish()
+    }
 }
 
 impl<'a> OutLayer<'a> {
     /// One of the run's output layers, under the name [`OutputLayer`] gives it.
     pub fn of(layer: OutputLayer, fields: Vec<FieldDef>, rows: Vec<OutRow<'a>>) -> Self {
+        Self::new(layer.as_str(), fields, rows)
+    }
+
+    /// A layer of held rows.
+    pub fn new(name: &str, fields: Vec<FieldDef>, rows: Vec<OutRow<'a>>) -> Self {
+        OutLayer {
+            name: name.to_string(),
+            fields,
+            rows,
+            generated: None,
+        }
+    }
+
+    /// A layer of `len` rows made on demand by `make` (called once per row per writer).
+    pub fn generated(
+        layer: OutputLayer,
+        fields: Vec<FieldDef>,
+        len: usize,
+        make: impl Fn(usize) -> OutRow<'a> + Send + Sync + 'a,
+    ) -> Self {
         OutLayer {
             name: layer.as_str().to_string(),
             fields,
-            rows,
+            rows: Vec::new(),
+            generated: Some(Generated {
+                len,
+                make: std::sync::Arc::new(make),
+            }),
         }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.generated.as_ref().map_or(self.rows.len(), |g| g.len)
+    }
+
+    /// Whether the layer has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i` (`i < len()`), borrowed when held, made when generated.
+    pub fn row(&self, i: usize) -> std::borrow::Cow<'_, OutRow<'a>> {
+        match &self.generated {
+            Some(g) => std::borrow::Cow::Owned((g.make)(i)),
+            None => std::borrow::Cow::Borrowed(&self.rows[i]),
+        }
+    }
+
+    /// Every row in order.
+    pub fn iter(&self) -> impl Iterator<Item = std::borrow::Cow<'_, OutRow<'a>>> + '_ {
+        (0..self.len()).map(|i| self.row(i))
     }
 }
 

@@ -70,35 +70,33 @@ pub fn parcels_layer<'a>(
     parcels: &'a [Parcel],
     source_fields: &[FieldDef],
     mapping: &FieldMap,
-    columns: &[Column],
+    columns: &'a [Column],
 ) -> OutLayer<'a> {
     let defs: Vec<FieldDef> = columns.iter().map(|c| c.def.clone()).collect();
     let (fields, passthrough) = parcels_fields(source_fields, mapping, &defs);
-    let rows = parcels
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut values = p.survey.clone();
-            values.push(Value::Real(p.area_m2));
-            values.push(Value::Real(m2_to_mu(p.area_m2)));
-            values.push(if p.repaired.is_empty() {
-                Value::Null
-            } else {
-                Value::Text(p.repaired.clone())
-            });
-            values.extend(columns.iter().map(|c| c.values[i].clone()));
-            values.extend(passthrough.iter().map(|&a| p.attrs[a].clone()));
-            OutRow {
-                geometry: Some(&p.geometry),
-                values,
-            }
-        })
-        .collect();
-    OutLayer::of(OutputLayer::Parcels, fields, rows)
+    OutLayer::generated(OutputLayer::Parcels, fields, parcels.len(), move |i| {
+        let p = &parcels[i];
+        let mut values =
+            Vec::with_capacity(p.survey.len() + COMPUTED.len() + columns.len() + passthrough.len());
+        values.extend_from_slice(&p.survey);
+        values.push(Value::Real(p.area_m2));
+        values.push(Value::Real(m2_to_mu(p.area_m2)));
+        values.push(if p.repaired.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(p.repaired.clone())
+        });
+        values.extend(columns.iter().map(|c| c.values[i].clone()));
+        values.extend(passthrough.iter().map(|&a| p.attrs[a].clone()));
+        OutRow {
+            geometry: Some(&p.geometry),
+            values,
+        }
+    })
 }
 
 /// Builds the rejects table (no geometry).
-pub fn rejects_layer(rejects: &[Reject]) -> OutLayer<'static> {
+pub fn rejects_layer<'a>(rejects: &[Reject]) -> OutLayer<'a> {
     let fields = vec![
         FieldDef::new("source", FieldKind::Text),
         FieldDef::new("record", FieldKind::Int),

@@ -69,7 +69,7 @@ pub fn write_shapefile(
     let Some(stem) = stem.filter(|_| ext_ok) else {
         return Err(out_err(shp_path, "not a .shp path".into()));
     };
-    for (i, row) in layer.rows.iter().enumerate() {
+    for (i, row) in layer.iter().enumerate() {
         if row.values.len() != layer.fields.len() {
             return Err(out_err(
                 shp_path,
@@ -338,7 +338,7 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
     shp_header(&mut shx, 0, [0.0; 4]).map_err(shx_err)?;
     let mut offset_words: i64 = 50;
     let mut bbox: Option<[f64; 4]> = None;
-    for (i, row) in layer.rows.iter().enumerate() {
+    for (i, row) in layer.iter().enumerate() {
         let polygon = row.geometry.and_then(to_shp_polygon);
         let content_bytes = 4 + polygon.as_ref().map_or(0, |p| p.size_in_bytes());
         let content_words = (content_bytes / 2) as i64;
@@ -379,7 +379,7 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
         .and_then(|_| shp_header(&mut shp, offset_words as i32, bbox))
         .and_then(|_| shp.flush())
         .map_err(shp_err)?;
-    let shx_words = 50 + 4 * layer.rows.len() as i64;
+    let shx_words = 50 + 4 * layer.len() as i64;
     shx.seek(SeekFrom::Start(0))
         .and_then(|_| shp_header(&mut shx, shx_words as i32, bbox))
         .and_then(|_| shx.flush())
@@ -466,7 +466,7 @@ fn write_dbf(
             },
         })
         .collect();
-    for (i, row) in layer.rows.iter().enumerate() {
+    for (i, row) in layer.iter().enumerate() {
         for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&mut columns) {
             let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
             let Some(text) = text else { continue };
@@ -492,8 +492,8 @@ fn write_dbf(
     let fields = &layer.fields[..n_fields];
     let header_len = 32 + 32 * n_fields + 1;
     let record_len = 1 + columns.iter().map(|c| c.width).sum::<usize>();
-    let record_count = u32::try_from(layer.rows.len())
-        .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.rows.len())))?;
+    let record_count = u32::try_from(layer.len())
+        .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.len())))?;
 
     let file = File::create(dbf_path).map_err(|e| err("cannot create".into()).because(e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
@@ -526,7 +526,7 @@ fn write_dbf(
     out.write_all(&[0x0D]).map_err(io)?;
 
     let mut record = Vec::with_capacity(record_len);
-    for (i, row) in layer.rows.iter().enumerate() {
+    for (i, row) in layer.iter().enumerate() {
         record.clear();
         record.push(b' ');
         for ((v, f), col) in row.values.iter().zip(fields).zip(&columns) {

@@ -349,7 +349,7 @@ pub fn qml(style: OutputLayer, fields: &[String], long_of: &BTreeMap<String, Str
 /// The GeoPackage's `layer_styles` table as QGIS keeps it (empty catalog and schema,
 /// table and geometry column names, the QML, `useAsDefault` = 1), one default style per
 /// layer; QGIS applies it when the layer is opened.
-pub fn layer_styles_table(layers: &[(OutputLayer, &super::OutLayer)]) -> super::OutLayer<'static> {
+pub fn layer_styles_table<'a>(layers: &[(OutputLayer, &super::OutLayer)]) -> super::OutLayer<'a> {
     use crate::model::{FieldDef, FieldKind, Value};
     let text = |s: &str| Value::Text(s.to_string());
     let rows = layers
@@ -380,9 +380,9 @@ pub fn layer_styles_table(layers: &[(OutputLayer, &super::OutLayer)]) -> super::
         })
         .collect();
     let field = |n: &str, k| FieldDef::new(n, k);
-    super::OutLayer {
-        name: "layer_styles".into(),
-        fields: vec![
+    super::OutLayer::new(
+        "layer_styles",
+        vec![
             field("f_table_catalog", FieldKind::Text),
             field("f_table_schema", FieldKind::Text),
             field("f_table_name", FieldKind::Text),
@@ -398,7 +398,7 @@ pub fn layer_styles_table(layers: &[(OutputLayer, &super::OutLayer)]) -> super::
             field("update_time", FieldKind::Text),
         ],
         rows,
-    }
+    )
 }
 
 #[cfg(test)]

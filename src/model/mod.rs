@@ -165,6 +165,20 @@ pub struct RawLayer {
 }
 
 impl RawLayer {
+    /// Frees what validation has copied into the model: every feature's geometry and,
+    /// with `values`, its attributes. The records stay (counted in reports, their
+    /// positions kept); a district's raw layers are otherwise a second copy of all its
+    /// data held to the end of the run.
+    pub fn release(&mut self, values: bool) {
+        for f in &mut self.features {
+            f.geometry = None;
+            if values {
+                f.values = Vec::new();
+            }
+        }
+        self.features.shrink_to_fit();
+    }
+
     /// Index of a field by exact name.
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)

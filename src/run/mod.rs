@@ -158,12 +158,12 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
         recorded = Some(record);
     }
     timer.begin(Stage::Read);
-    let inputs = read_inputs(&settings)?;
+    let mut inputs = read_inputs(&settings)?;
     timer.count("parcels", inputs.parcels.features.len());
     if let Some(b) = &inputs.buildings {
         timer.count("buildings", b.features.len());
     }
-    let model = prepare(&settings, &inputs, &mut timer)?;
+    let model = prepare(&settings, &mut inputs, &mut timer)?;
     // Gates that validation can judge stop the run before the work; the orphan share
     // waits for the measure.
     let mut facts = gate_facts(&settings, &inputs, &model);
@@ -545,7 +545,7 @@ fn is_csv(path: &Path) -> bool {
 }
 
 /// Resolves the CRS of every input and validates them into the model.
-fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Result<Model> {
+fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> Result<Model> {
     let source = ingest::source_crs(&inputs.parcels, settings.s_srs.as_deref())?;
     let centre = (source.kind == CrsKind::Geographic)
         .then(|| ingest::centre(&inputs.parcels))
@@ -563,6 +563,8 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
     timer.begin(Stage::Validate);
     let mut parcels =
         ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
+    // The model now holds the parcels' geometry and attributes: the raw copy goes.
+    inputs.parcels.release(true);
     let planning = match (&inputs.planning, &settings.planning) {
         (Some(layer), Some(spec)) => {
             let src = same_crs_as_parcels(layer, settings, &source)?;
@@ -589,6 +591,10 @@ fn prepare(settings: &Settings, inputs: &Inputs, timer: &mut Timer<'_>) -> Resul
         }
         _ => (None, Vec::new()),
     };
+    // Footprints are in the model; the raw attributes stay for the height field.
+    if let Some(b) = inputs.buildings.as_mut() {
+        b.release(false);
+    }
     let mut constraints = Vec::new();
     let mut constraint_rejects = Vec::new();
     for ((spec, layer), src) in settings

@@ -302,11 +302,7 @@ impl District {
                 ],
             })
             .collect();
-        OutLayer {
-            name: "parcels".into(),
-            fields: parcel_fields(),
-            rows,
-        }
+        OutLayer::new("parcels", parcel_fields(), rows)
     }
 
     /// The buildings as a layer named `buildings` with [`building_fields`].
@@ -324,11 +320,7 @@ impl District {
                 ],
             })
             .collect();
-        OutLayer {
-            name: "buildings".into(),
-            fields: building_fields(),
-            rows,
-        }
+        OutLayer::new("buildings", building_fields(), rows)
     }
 
     /// Total parcel area, m².
