@@ -281,7 +281,7 @@ fn write_gpkg_and_project(
     write_text(&stage.join("landsift.qgs"), &qgs)
 }
 
-/// `stats.csv`, `stats.json` and `report.html`, as selected.
+/// `stats.csv`, `stats.json`, `stats.xlsx` and `report.html`, as selected.
 fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Result<()> {
     let (model, analysis, summary) = (r.model, r.analysis, r.summary);
     let stats = export::stats::build(&export::stats::StatsInput {
@@ -296,6 +296,14 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
     if sel.writes(Format::Stats) {
         export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
         export::stats::write_json(&stage.join("stats.json"), &stats)?;
+        export::xlsx::write_xlsx(
+            &stage.join("stats.xlsx"),
+            &export::xlsx::XlsxInput {
+                stats: &stats,
+                criteria: r.criteria,
+                zones: &analysis.zones,
+            },
+        )?;
     }
     if !sel.writes(Format::Report) {
         return Ok(());
