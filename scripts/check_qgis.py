@@ -79,6 +79,8 @@ def main(out):
             check(ok and kind == want, f"gpkg {name}: default style from layer_styles ({kind}; {message})")
             if name != "parcels":
                 check(layer.labelsEnabled(), f"gpkg {name}: labels from layer_styles")
+            shown = [f.displayName() for f in layer.fields()]
+            check(len(set(shown)) == len(shown), f"gpkg {name}: no column header shows twice")
 
         # Each Shapefile alone: QGIS picks up the .qml beside it.
         for name in ["parcels", "small_circles"]:
@@ -87,6 +89,8 @@ def main(out):
             check(layer.crs().authid() == crs, f"shp {name}: CRS {layer.crs().authid()} from .prj")
             message, ok = layer.loadDefaultStyle()
             check(ok, f"shp {name}: .qml style ({message})")
+            shown = [f.displayName() for f in layer.fields()]
+            check(len(set(shown)) == len(shown), f"shp {name}: no column header shows twice")
     finally:
         QgsProject.instance().clear()
     if failures:

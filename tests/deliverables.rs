@@ -391,6 +391,7 @@ fn format_and_layers_choose_what_is_written() {
             "run.log",
             "stats.csv",
             "stats.json",
+            "stats.xlsx",
             "summary.json"
         ]
     );

@@ -70,6 +70,7 @@ fn two_runs_give_byte_identical_data_files() {
         "rejects.csv".into(),
         "stats.csv".into(),
         "stats.json".into(),
+        "stats.xlsx".into(),
         "report.html".into(),
         "landsift.qgs".into(),
     ];

@@ -4,7 +4,7 @@
 use encoding_rs::Encoding;
 use gdal::vector::{LayerAccess, OGRFieldType};
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
-use landsift::export::shapefile::write_shapefile;
+use landsift::export::shapefile::{write_shapefile, write_shapefile_with, Unmappable};
 use landsift::export::{OutLayer, OutRow};
 use landsift::ingest::shapefile::{read_shapefile, read_shapefile_detailed};
 use landsift::model::{CrsDecl, EncodingSource, FieldDef, FieldKind, Value};
@@ -299,9 +299,14 @@ fn round_trip(encoding: &'static Encoding, short_long: &str) {
         expected_csv.push_str(&format!("{l},{s}\n"));
     }
     assert_eq!(csv, expected_csv);
+    // GBK as its code page number, as GDAL writes it and ArcGIS 10.x reads it.
     assert_eq!(
         std::fs::read_to_string(dir.path().join("parcels.cpg")).unwrap(),
-        encoding.name()
+        if encoding == encoding_rs::GBK {
+            "936"
+        } else {
+            encoding.name()
+        }
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("parcels.prj")).unwrap(),
@@ -474,7 +479,9 @@ fn writing_refuses_what_the_encoding_cannot_hold() {
     match write_shapefile(&dir.path().join("x.shp"), &layer, None, encoding_rs::GBK) {
         Err(Error::Output { message, .. }) => {
             assert!(
-                message.contains("NAME") && message.contains("row 1"),
+                message.contains("field 'NAME' of FID 1 (")
+                    && message.contains("440304001001GB00002)")
+                    && message.contains("U+1F600"),
                 "{message}"
             )
         }
@@ -491,6 +498,102 @@ fn writing_refuses_what_the_encoding_cannot_hold() {
     let back = read_shapefile(&dir.path().join("x.shp"), None).unwrap();
     assert_eq!(back.encoding.name, "gb18030");
     assert_eq!(back.features[1].values[1], Value::Text("表情😀".into()));
+}
+
+#[test]
+fn replacing_writes_stand_ins_and_reports_what_was_lost() {
+    let (g0, g1) = geometries();
+    let mut layer = out_layer(&g0, &g1);
+    layer.rows[0].values[1] = Value::Text("面积 2.5 km²".into());
+    layer.rows[1].values[1] = Value::Text("刘䶮😀".into());
+    layer.fields[2].name = "备注²".into();
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("x.shp");
+    let written =
+        write_shapefile_with(&shp, &layer, None, encoding_rs::GBK, Unmappable::Replace).unwrap();
+    // km² keeps its meaning as km2 and is not reported; 䶮 and 😀 are.
+    assert_eq!(written.lossy_count, 1);
+    let lost = &written.lossy[0];
+    assert_eq!(
+        (
+            lost.field.as_str(),
+            lost.fid,
+            lost.id.as_deref(),
+            lost.value.as_str()
+        ),
+        ("NAME", Some(1), Some("440304001001GB00002"), "刘䶮😀")
+    );
+    assert_eq!(written.names[2], ("备注²".to_string(), "备注2".to_string()));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("x.cpg")).unwrap(),
+        "936"
+    );
+    let back = read_shapefile(&shp, None).unwrap();
+    assert_eq!(back.encoding.name, "GBK");
+    assert_eq!(
+        back.features[0].values[1],
+        Value::Text("面积 2.5 km2".into())
+    );
+    assert_eq!(back.features[1].values[1], Value::Text("刘??".into()));
+    // UTF-8 holds everything: nothing replaced.
+    let written =
+        write_shapefile_with(&shp, &layer, None, encoding_rs::UTF_8, Unmappable::Replace).unwrap();
+    assert_eq!(written.lossy_count, 0);
+    let back = read_shapefile(&shp, None).unwrap();
+    assert_eq!(back.features[1].values[1], Value::Text("刘䶮😀".into()));
+}
+
+/// Every character the GBK writer keeps reads back the same through GDAL (iconv's
+/// CP936, as the `.cpg` of 936 says), and those it replaces include the GB18030-only ones.
+#[test]
+fn every_character_kept_in_gbk_reads_back_through_gdal() {
+    use landsift::export::shapefile::fit_text;
+    let (mut kept, mut replaced) = (Vec::new(), Vec::new());
+    for c in (0x80u32..0x10000).filter_map(char::from_u32) {
+        let s = c.to_string();
+        match fit_text(&s, encoding_rs::GBK) {
+            (std::borrow::Cow::Borrowed(_), _) => kept.push(c),
+            _ => replaced.push(c),
+        }
+    }
+    assert!(kept.len() > 21_000, "{}", kept.len());
+    for c in ['䶮', '㑇', '\u{e000}', '\u{fe10}', '²'] {
+        assert!(replaced.contains(&c), "{c} is replaced");
+    }
+    let rows: Vec<OutRow> = kept
+        .chunks(120)
+        .map(|chunk| OutRow {
+            geometry: None,
+            values: vec![Value::Text(chunk.iter().collect())],
+        })
+        .collect();
+    let layer = OutLayer::new("chars", vec![FieldDef::new("TEXT", FieldKind::Text)], rows);
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("chars.shp");
+    let written =
+        write_shapefile_with(&shp, &layer, None, encoding_rs::GBK, Unmappable::Replace).unwrap();
+    assert_eq!(written.lossy_count, 0);
+    let ds = gdal::Dataset::open(&shp).unwrap();
+    let mut gl = ds.layer(0).unwrap();
+    let mut n = 0;
+    for (feature, row) in gl.features().zip(&layer.rows) {
+        let Value::Text(want) = &row.values[0] else {
+            unreachable!()
+        };
+        let got = feature.field_as_string(0).unwrap().unwrap_or_default();
+        if &got != want {
+            let bad: Vec<String> = want
+                .chars()
+                .zip(got.chars())
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| format!("U+{:04X}→U+{:04X}", a as u32, b as u32))
+                .take(10)
+                .collect();
+            panic!("GDAL reads other characters: {bad:?}");
+        }
+        n += 1;
+    }
+    assert_eq!(n, layer.rows.len());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::criteria;
 use crate::error::{Error, Result};
 use crate::ingest::InvalidPolicy;
 use crate::landuse::Scheme;
-use crate::model::{Choice, Format, OutputLayer, Range, SurveyField};
+use crate::model::{Choice, Format, OutputLayer, Range, ShpEncoding, SurveyField};
 use crate::quality::GateKind;
 use crate::zone::limits;
 use serde::Deserialize;
@@ -56,6 +56,8 @@ pub(super) enum GateLimit {
 pub(super) struct FileOutput {
     pub(super) formats: Option<Vec<Format>>,
     pub(super) layers: Option<Vec<OutputLayer>>,
+    /// The Shapefiles' DBF encoding: `UTF-8` (default) or `GBK`.
+    pub(super) shp_encoding: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -229,6 +231,16 @@ impl FileConfig {
                     line(v.span()),
                     v.get_ref(),
                     InvalidPolicy::names()
+                ));
+            }
+        }
+        if let Some(v) = &self.output.shp_encoding {
+            if ShpEncoding::parse(v.get_ref()).is_none() {
+                problems.push(format!(
+                    "line {}: [output] shp_encoding = '{}' is not one of {} (936 and CP936 name GBK)",
+                    line(v.span()),
+                    v.get_ref(),
+                    ShpEncoding::names()
                 ));
             }
         }

@@ -31,7 +31,7 @@ use crate::criteria::DEFAULT_PRESET;
 use crate::error::{Error, Result};
 use crate::ingest::{BuildingFields, InvalidPolicy, Mapping};
 use crate::landuse::Scheme;
-use crate::model::{Choice, FieldMap, Format, Metres, Mu, OutputLayer, SurveyField};
+use crate::model::{Choice, FieldMap, Format, Metres, Mu, OutputLayer, ShpEncoding, SurveyField};
 use crate::quality::{GateKind, QualityOptions};
 use crate::zone::{limits, Target, ZoneOptions};
 use file::FileConfig;
@@ -62,6 +62,8 @@ pub struct Overrides {
     pub programme: Option<PathBuf>,
     pub formats: Option<Vec<Format>>,
     pub layers: Option<Vec<OutputLayer>>,
+    /// The Shapefiles' DBF encoding (`--shp-encoding`).
+    pub shp_encoding: Option<ShpEncoding>,
     /// Gate limits (`--gate NAME=LIMIT|off`), checked by the binary; `None`: off.
     pub gates: Vec<(GateKind, Option<f64>)>,
 }
@@ -91,6 +93,8 @@ pub struct ConstraintSpec {
 pub struct OutputSelection {
     pub formats: Vec<Format>,
     pub layers: Vec<OutputLayer>,
+    /// The Shapefiles' DBF encoding (default UTF-8).
+    pub shp_encoding: ShpEncoding,
 }
 
 impl Default for OutputSelection {
@@ -98,6 +102,7 @@ impl Default for OutputSelection {
         OutputSelection {
             formats: Format::ALL.to_vec(),
             layers: OutputLayer::ALL.to_vec(),
+            shp_encoding: ShpEncoding::default(),
         }
     }
 }
@@ -352,6 +357,16 @@ fn output_selection(
             .clone()
             .or_else(|| file.output.layers.clone())
             .unwrap_or(all.layers),
+        // The file's value was checked on load.
+        shp_encoding: over
+            .shp_encoding
+            .or_else(|| {
+                file.output
+                    .shp_encoding
+                    .as_ref()
+                    .and_then(|e| ShpEncoding::parse(e.get_ref()))
+            })
+            .unwrap_or_default(),
     };
     sel.formats.sort_unstable();
     sel.formats.dedup();
@@ -482,6 +497,34 @@ mod tests {
             assert!(msg.contains(want), "missing '{want}' in {msg}");
         }
         assert_eq!(err.exit_code(), 3);
+    }
+
+    #[test]
+    fn shp_encoding_from_file_and_command_line() {
+        assert_eq!(
+            load(&Overrides::default()).unwrap().output.shp_encoding,
+            ShpEncoding::Utf8
+        );
+        let s = load_text("[output]\nshp_encoding = \"cp936\"\n").unwrap();
+        assert_eq!(s.output.shp_encoding, ShpEncoding::Gbk);
+        let err = load_text("[output]\nformats = [\"shp\"]\nshp_encoding = \"Big5\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 3: [output] shp_encoding = 'Big5' is not one of UTF-8, GBK"),
+            "{err}"
+        );
+        // The command line wins.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[output]\nshp_encoding = \"GBK\"\n").unwrap();
+        let s = load(&Overrides {
+            config: Some(path),
+            shp_encoding: Some(ShpEncoding::Utf8),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.output.shp_encoding, ShpEncoding::Utf8);
     }
 
     #[test]

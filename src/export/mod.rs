@@ -13,6 +13,7 @@ pub mod shapefile;
 pub mod stats;
 pub mod style;
 pub mod summary;
+pub mod xlsx;
 pub mod zones;
 
 /// Fields a DBF holds: 255, as dBase IV and every desktop GIS since (its record must

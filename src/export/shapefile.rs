@@ -40,9 +40,61 @@ const SHP_VERSION: i32 = 1000;
 const SHAPE_NULL: i32 = 0;
 const SHAPE_POLYGON: i32 = 5;
 
+/// What the writer does with a character the DBF's encoding cannot hold (GBK has no
+/// `²`, no emoji, no CJK extension A/B ideographs such as rare characters of names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmappable {
+    /// Refuse the layer, naming the field, the record and the character.
+    Refuse,
+    /// Write a stand-in: the typographic ones of [`STAND_INS`] (`km²` → `km2`), else
+    /// `?` (as ArcGIS and GDAL write); every value or field name that lost a character
+    /// so is reported ([`Written::lossy`]).
+    Replace,
+}
+
+/// Stand-ins for characters GBK cannot hold that keep the meaning (units and common
+/// typography); any other such character becomes `?`.
+pub const STAND_INS: &[(char, &str)] = &[
+    ('²', "2"),
+    ('³', "3"),
+    ('¹', "1"),
+    ('\u{a0}', " "),
+    ('•', "·"),
+    ('µ', "μ"),
+];
+
+/// A value or field name written with `?` for characters the encoding cannot hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lossy {
+    /// The field (its long name).
+    pub field: String,
+    /// The record (0-based, as ArcGIS's FID and QGIS's feature id count); `None`: the
+    /// field name itself.
+    pub fid: Option<usize>,
+    /// The record's first field (its id: `parcel_id`, `zone_id`), when text.
+    pub id: Option<String>,
+    /// The value (or name) as it was.
+    pub value: String,
+}
+
+/// Values and names reported in [`Written::lossy`] at most (the count covers all).
+pub const MAX_LOSSY_LISTED: usize = 20;
+
+/// What [`write_shapefile_with`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// `(long, short)` field names, as [`write_shapefile`] returns them.
+    pub names: Vec<(String, String)>,
+    /// The first [`MAX_LOSSY_LISTED`] values and names that lost characters.
+    pub lossy: Vec<Lossy>,
+    /// How many values and names lost characters.
+    pub lossy_count: usize,
+}
+
 /// Writes `layer` as a polygon shapefile at `shp_path` (which must end in `.shp`),
 /// with text in `encoding`, and `.prj` holding `prj_wkt` when given (a stale `.prj`
-/// is removed otherwise).
+/// is removed otherwise). A character `encoding` cannot hold is refused
+/// ([`Unmappable::Refuse`]).
 ///
 /// Returns `(long, short)` field-name pairs, one per field in order (`short ==
 /// long` when the name fits), also written to `<stem>.fields.csv`. The output is
@@ -54,6 +106,20 @@ pub fn write_shapefile(
     prj_wkt: Option<&str>,
     encoding: &'static Encoding,
 ) -> Result<Vec<(String, String)>> {
+    write_shapefile_with(shp_path, layer, prj_wkt, encoding, Unmappable::Refuse).map(|w| w.names)
+}
+
+/// [`write_shapefile`], with the choice of what to do with a character `encoding`
+/// cannot hold. The `.cpg` names the encoding as GDAL, QGIS and ArcGIS read it (`936`
+/// for GBK, as GDAL writes it, else the encoding's name) and the DBF's language-driver
+/// byte matches it (0x4D for GBK).
+pub fn write_shapefile_with(
+    shp_path: &Path,
+    layer: &OutLayer,
+    prj_wkt: Option<&str>,
+    encoding: &'static Encoding,
+    unmappable: Unmappable,
+) -> Result<Written> {
     let out_err = |p: &Path, m: String| Error::output(p, m);
     if !encoding.is_ascii_compatible() || encoding.output_encoding() != encoding {
         return Err(out_err(
@@ -83,14 +149,37 @@ pub fn write_shapefile(
     }
 
     let dbf_path = shp_path.with_extension("dbf");
+    let mut lossy = LossyLog::default();
     let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
-    let short = short_field_names(&names, encoding)
+    let fitted: Vec<Cow<str>> = names
+        .iter()
+        .map(|n| {
+            if unmappable == Unmappable::Refuse {
+                return Cow::Borrowed(*n);
+            }
+            let (fit, lost) = fit_text(n, encoding);
+            if lost {
+                lossy.add(|| Lossy {
+                    field: n.to_string(),
+                    fid: None,
+                    id: None,
+                    value: n.to_string(),
+                });
+            }
+            fit
+        })
+        .collect();
+    let fitted: Vec<&str> = fitted.iter().map(|n| n.as_ref()).collect();
+    let short = short_field_names(&fitted, encoding)
         .map_err(|m| out_err(&dbf_path, format!("field names: {m}")))?;
 
     remove_stale_sidecars(shp_path, stem, prj_wkt.is_some())?;
     write_shp_shx(shp_path, layer)?;
-    let in_dbf = write_dbf(&dbf_path, layer, &short, encoding)?;
-    write_file(&shp_path.with_extension("cpg"), encoding.name().as_bytes())?;
+    let in_dbf = write_dbf(&dbf_path, layer, &short, encoding, unmappable, &mut lossy)?;
+    write_file(
+        &shp_path.with_extension("cpg"),
+        cpg_label(encoding).as_bytes(),
+    )?;
     if let Some(wkt) = prj_wkt {
         write_file(&shp_path.with_extension("prj"), wkt.as_bytes())?;
     }
@@ -110,7 +199,80 @@ pub fn write_shapefile(
         }
         Ok(())
     })?;
-    Ok(pairs)
+    Ok(Written {
+        names: pairs,
+        lossy: lossy.listed,
+        lossy_count: lossy.count,
+    })
+}
+
+/// What a `.cpg` says for `encoding`: the Windows code page number for GBK (`936`, as
+/// GDAL writes it and as ArcGIS 10.x, QGIS and PostGIS's shp2pgsql read it), else the
+/// encoding's name (`UTF-8`).
+pub fn cpg_label(encoding: &'static Encoding) -> &'static str {
+    if encoding == encoding_rs::GBK {
+        "936"
+    } else {
+        encoding.name()
+    }
+}
+
+/// The values and names that lost characters: the first few, and how many.
+#[derive(Default)]
+struct LossyLog {
+    listed: Vec<Lossy>,
+    count: usize,
+}
+
+impl LossyLog {
+    fn add(&mut self, make: impl FnOnce() -> Lossy) {
+        self.count += 1;
+        if self.listed.len() < MAX_LOSSY_LISTED {
+            self.listed.push(make());
+        }
+    }
+}
+
+/// `s` as `encoding` can hold it: unchanged when it can, else with each character it
+/// cannot hold replaced by its [`STAND_INS`] stand-in or `?`; `true` when a `?` was
+/// written (a character lost).
+pub fn fit_text<'a>(s: &'a str, encoding: &'static Encoding) -> (Cow<'a, str>, bool) {
+    if encoding == encoding_rs::UTF_8 || encode_strict(s, encoding).is_ok() {
+        return (Cow::Borrowed(s), false);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut lost = false;
+    for c in s.chars() {
+        if holds(c, encoding) {
+            out.push(c);
+        } else if let Some((_, r)) = STAND_INS.iter().find(|(k, _)| *k == c) {
+            out.push_str(r);
+        } else {
+            out.push('?');
+            lost = true;
+        }
+    }
+    (Cow::Owned(out), lost)
+}
+
+/// How a record is named in messages: `FID 12 (parcel_id 4419001)`: its position (0-based,
+/// as ArcGIS's FID and QGIS's feature id count) and its first field when that is text.
+pub fn record_label(layer: &OutLayer, fid: usize) -> String {
+    match record_id(layer, fid) {
+        Some(id) => format!("FID {fid} ({} {id})", layer.fields[0].name),
+        None => format!("FID {fid}"),
+    }
+}
+
+fn record_id(layer: &OutLayer, fid: usize) -> Option<String> {
+    layer.fields.first().filter(|f| f.kind == FieldKind::Text)?;
+    if fid >= layer.len() {
+        return None;
+    }
+    match layer.row(fid).values.first()? {
+        Value::Text(t) => Some(t.clone()),
+        _ => None,
+    }
 }
 
 /// Where [`write_shapefile`] puts the field-name mapping: `<stem>.fields.csv`.
@@ -162,22 +324,47 @@ pub fn short_field_names(
     Ok(out.into_iter().map(|n| n.expect("every name")).collect())
 }
 
-/// `s` in `encoding`, or the first character it cannot hold.
+/// `s` in `encoding`, or the first character it cannot hold ([`holds`]).
 fn encode_strict<'a>(
     s: &'a str,
     encoding: &'static Encoding,
 ) -> std::result::Result<Cow<'a, [u8]>, char> {
     let (bytes, _, unmappable) = encoding.encode(s);
-    if !unmappable {
+    let agreed = encoding != encoding_rs::GBK || s.chars().all(cp936_alike);
+    if !unmappable && agreed {
         return Ok(bytes);
     }
-    let mut buf = [0u8; 4];
-    for c in s.chars() {
-        if encoding.encode(c.encode_utf8(&mut buf)).2 {
-            return Err(c);
-        }
+    match s.chars().find(|&c| !holds(c, encoding)) {
+        Some(c) => Err(c),
+        None => Ok(bytes),
     }
-    unreachable!("some character was unmappable")
+}
+
+/// Whether a DBF in `encoding` holds `c` so that desktop GIS read it back.
+fn holds(c: char, encoding: &'static Encoding) -> bool {
+    let mut buf = [0u8; 4];
+    !encoding.encode(c.encode_utf8(&mut buf)).2 && (encoding != encoding_rs::GBK || cp936_alike(c))
+}
+
+/// Whether GBK as desktop GIS read it — Windows code page 936, and iconv's CP936 through
+/// which GDAL (QGIS) reads a `.cpg` of 936 — gives back `c`. `encoding_rs`'s GBK is
+/// WHATWG's, the two-byte part of GB18030-2022, which gives real characters to codes
+/// that code page 936 leaves to private use or refuses: CJK extension A (䶮 …), radicals,
+/// ideographic description and vertical forms, a few Latin letters; those, and private
+/// use itself, are not held.
+fn cp936_alike(c: char) -> bool {
+    !matches!(
+        c as u32,
+        0x01F9
+            | 0x1E3F
+            | 0x2E80..=0x2EFF
+            | 0x2FF0..=0x2FFF
+            | 0x303E
+            | 0x3400..=0x4DBF
+            | 0x9FA6..=0x9FFF
+            | 0xE000..=0xF8FF
+            | 0xFE10..=0xFE1F
+    )
 }
 
 /// The longest prefix of `s` (whole characters) that takes at most `max` bytes in
@@ -213,6 +400,25 @@ fn encode_cut<'a>(
         Cow::Borrowed(b) => Cow::Borrowed(&b[..cut_str(s, max, encoding).len()]),
         Cow::Owned(_) => Cow::Owned(encoding.encode(cut_str(s, max, encoding)).0.into_owned()),
     })
+}
+
+/// A text cell's bytes: `text` in `encoding` (with [`fit_text`]'s stand-ins first when
+/// replacing), cut to [`MAX_TEXT_BYTES`] at a character boundary; and whether a
+/// character was lost to `?`. `Err`: a character `encoding` cannot hold (refusing).
+fn text_cell<'t>(
+    text: &'t str,
+    encoding: &'static Encoding,
+    unmappable: Unmappable,
+) -> std::result::Result<(Cow<'t, [u8]>, bool), char> {
+    match encode_cut(text, MAX_TEXT_BYTES, encoding) {
+        Ok(bytes) => Ok((bytes, false)),
+        Err(c) if unmappable == Unmappable::Refuse => Err(c),
+        Err(_) => {
+            let (fit, lost) = fit_text(text, encoding);
+            let bytes = encode_cut(&fit, MAX_TEXT_BYTES, encoding)?.into_owned();
+            Ok((Cow::Owned(bytes), lost))
+        }
+    }
 }
 
 /// A real as DBF numeric text of at most [`REAL_WIDTH`] characters: the shortest
@@ -432,18 +638,23 @@ fn write_dbf(
     layer: &OutLayer,
     short: &[String],
     encoding: &'static Encoding,
+    unmappable: Unmappable,
+    lossy: &mut LossyLog,
 ) -> Result<usize> {
     let err = |m: String| Error::output(dbf_path, m);
     let value_err = |i: usize, f: &FieldDef, m: String| {
-        Error::output(dbf_path, format!("field '{}' of row {i}: {m}", f.name))
+        Error::output(
+            dbf_path,
+            format!("field '{}' of {}: {m}", f.name, record_label(layer, i)),
+        )
     };
     let unencodable = |c: char| {
         format!(
-            "'{c}' cannot be written in {}; write UTF-8 or GB18030 instead",
+            "'{c}' (U+{:04X}) cannot be written in {}; write UTF-8 or GB18030 instead",
+            c as u32,
             encoding.name()
         )
     };
-
     // First pass: column layout.
     let mut columns: Vec<Column> = layer
         .fields
@@ -471,9 +682,19 @@ fn write_dbf(
             let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
             let Some(text) = text else { continue };
             let len = match f.kind {
-                FieldKind::Text => encode_cut(&text, MAX_TEXT_BYTES, encoding)
-                    .map_err(|c| value_err(i, f, unencodable(c)))?
-                    .len(),
+                FieldKind::Text => {
+                    let (bytes, lost) = text_cell(&text, encoding, unmappable)
+                        .map_err(|c| value_err(i, f, unencodable(c)))?;
+                    if lost {
+                        lossy.add(|| Lossy {
+                            field: f.name.clone(),
+                            fid: Some(i),
+                            id: record_id(layer, i),
+                            value: text.to_string(),
+                        });
+                    }
+                    bytes.len()
+                }
                 _ => text.len(),
             };
             col.width = col.width.max(len);
@@ -534,7 +755,7 @@ fn write_dbf(
             let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
             if let Some(text) = text {
                 if f.kind == FieldKind::Text {
-                    let bytes = encode_cut(&text, MAX_TEXT_BYTES, encoding)
+                    let (bytes, _) = text_cell(&text, encoding, unmappable)
                         .map_err(|c| value_err(i, f, unencodable(c)))?;
                     record.extend_from_slice(&bytes);
                     record.resize(start + col.width, b' ');
@@ -596,6 +817,31 @@ mod tests {
             .contains('😀'));
         // Deterministic.
         assert_eq!(short_field_names(&names, encoding_rs::GBK).unwrap(), gbk);
+    }
+
+    #[test]
+    fn stand_ins_for_what_gbk_cannot_hold() {
+        let gbk = encoding_rs::GBK;
+        assert_eq!(
+            fit_text("长安镇 2.5 km²", gbk),
+            (Cow::Owned("长安镇 2.5 km2".into()), false)
+        );
+        assert_eq!(fit_text("刘䶮", gbk), (Cow::Owned("刘?".into()), true));
+        assert!(matches!(
+            fit_text("容积率≥1.0", gbk),
+            (Cow::Borrowed(_), false)
+        ));
+        assert!(matches!(
+            fit_text("刘䶮 km²", encoding_rs::UTF_8),
+            (Cow::Borrowed(_), false)
+        ));
+        for (c, r) in STAND_INS {
+            assert!(!holds(*c, gbk), "{c} needs a stand-in");
+            let (fit, lost) = fit_text(r, gbk);
+            assert!(!lost && fit == *r, "{c}'s stand-in {r} is GBK");
+        }
+        assert_eq!(cpg_label(gbk), "936");
+        assert_eq!(cpg_label(encoding_rs::UTF_8), "UTF-8");
     }
 
     #[test]

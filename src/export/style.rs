@@ -7,7 +7,7 @@
 //! QGIS stores it), and the `landsift.qgs` project. Symbol layers use the `<prop k v>`
 //! form that every QGIS 3 reads (Debian 12 ships 3.22).
 
-use crate::model::OutputLayer;
+use crate::model::{Choice, OutputLayer, SurveyField};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -172,19 +172,114 @@ fn labeling(expression: &str, size_pt: f64, colour: &str) -> String {
     )
 }
 
-/// Aliases for the fields a layer has: `fields` are its real names, `long_of` maps a
-/// shortened Shapefile name back to its long name.
-fn aliases(fields: &[String], long_of: &BTreeMap<String, String>) -> String {
+/// What a label adds to tell fields apart whose names or aliases would read alike: a
+/// source attribute (the user's own column, passed through), an engine field read from
+/// the source (normalised: the value the evaluation used), a field the engine computed.
+const FROM_SOURCE: &str = "源数据";
+const AS_EVALUATED: &str = "评价用";
+const COMPUTED: &str = "测算";
+
+/// `label` with a note: `容积率` → `容积率（源数据）`, `面积（亩）` → `面积（亩，测算）`.
+fn noted(label: &str, note: &str) -> String {
+    match label.strip_suffix('）') {
+        Some(head) => format!("{head}，{note}）"),
+        None => format!("{label}（{note}）"),
+    }
+}
+
+/// The displayed name of each field (QGIS shows the alias where there is one, else the
+/// name): `Some(alias)` per field, `None` where the name shows. `fields` are the real
+/// names, `long_of` maps a shortened Shapefile name back to its long name.
+///
+/// Engine fields take their Chinese alias, a source column shortened for a DBF its full
+/// name. Where a displayed name would equal another
+/// field's name or displayed name — a source column `容积率` beside the engine's `far`
+/// (容积率) — every field in the clash is labelled apart by what it is: the source's
+/// `容积率（源数据）`, the engine's `容积率（评价用）` (a field read from the source) or
+/// `…（测算）` (computed); a clash that remains is numbered. No two fields of a layer
+/// then read alike in the attribute table or the expression builder.
+pub fn display_aliases(
+    fields: &[String],
+    long_of: &BTreeMap<String, String>,
+) -> Vec<Option<String>> {
     let table: BTreeMap<&str, &str> = ALIASES.iter().copied().collect();
+    let long: Vec<&str> = fields
+        .iter()
+        .map(|f| long_of.get(f).map(String::as_str).unwrap_or(f))
+        .collect();
+    let engine: Vec<bool> = long.iter().map(|l| table.contains_key(l)).collect();
+    // A source column shortened for a DBF shows its full name.
+    let mut alias: Vec<Option<String>> = long
+        .iter()
+        .zip(fields)
+        .map(|(l, f)| match table.get(l) {
+            Some(zh) => Some(zh.to_string()),
+            None => (l != f).then(|| l.to_string()),
+        })
+        .collect();
+    let shown = |alias: &[Option<String>], i: usize| -> String {
+        alias[i].clone().unwrap_or_else(|| fields[i].clone())
+    };
+    // A field clashes when what it shows is another field's name or shown name.
+    let clashes = |alias: &[Option<String>]| -> Vec<bool> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for i in 0..fields.len() {
+            *seen.entry(shown(alias, i)).or_default() += 1;
+        }
+        (0..fields.len())
+            .map(|i| {
+                let s = shown(alias, i);
+                seen[&s] > 1 || fields.iter().enumerate().any(|(j, f)| j != i && *f == s)
+            })
+            .collect()
+    };
+    let first = clashes(&alias);
+    for i in (0..fields.len()).filter(|&i| first[i]) {
+        let note = if !engine[i] {
+            FROM_SOURCE
+        } else if SurveyField::from_name(long[i]).is_some() {
+            AS_EVALUATED
+        } else {
+            COMPUTED
+        };
+        alias[i] = Some(noted(&shown(&alias, i), note));
+    }
+    // What still clashes (a source column that was itself named `容积率（源数据）`…) is
+    // numbered, the first kept.
+    let mut taken: std::collections::BTreeSet<String> = fields.iter().cloned().collect();
+    for i in 0..fields.len() {
+        let s = shown(&alias, i);
+        let own = alias[i].is_none();
+        if own || taken.insert(s.clone()) {
+            continue;
+        }
+        let mut k = 2;
+        let fresh = loop {
+            let c = format!("{s}（{k}）");
+            if taken.insert(c.clone()) {
+                break c;
+            }
+            k += 1;
+        };
+        alias[i] = Some(fresh);
+    }
+    alias
+}
+
+/// Aliases for the fields a layer has ([`display_aliases`]).
+fn aliases(fields: &[String], long_of: &BTreeMap<String, String>) -> String {
     let mut out = String::from("<aliases>");
-    for (i, f) in fields.iter().enumerate() {
-        let long = long_of.get(f).map(String::as_str).unwrap_or(f);
-        if let Some(zh) = table.get(long) {
+    for (i, (f, a)) in fields
+        .iter()
+        .zip(display_aliases(fields, long_of))
+        .enumerate()
+    {
+        if let Some(zh) = a {
             let _ = write!(
                 out,
                 r#"<alias field="{}" index="{i}" name="{}"/>"#,
                 xml(f),
-                xml(zh)
+                xml(&zh)
             );
         }
     }
@@ -422,6 +517,64 @@ mod tests {
         let (short, _) = body(OutputLayer::Parcels, &fields_short, &long);
         assert!(short.contains("CASE WHEN &quot;excl_short&quot; = 1"));
         assert!(short.contains(r#"<alias field="excl_short" index="3" name="不纳入改造"/>"#));
+    }
+
+    #[test]
+    fn aliases_never_read_alike() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // The engine's `far` (容积率) and `area_mu` (面积（亩）) beside source columns of the
+        // same names, a source column named like a noted label, and one that clashes
+        // with nothing.
+        let fields = names(&[
+            "parcel_id",
+            "far",
+            "area_mu",
+            "容积率",
+            "面积（亩）",
+            "容积率（源数据）",
+            "镇街名称",
+        ]);
+        let a = display_aliases(&fields, &BTreeMap::new());
+        assert_eq!(a[0].as_deref(), Some("宗地编号"));
+        assert_eq!(a[1].as_deref(), Some("容积率（评价用）"));
+        assert_eq!(a[2].as_deref(), Some("面积（亩，测算）"));
+        assert_eq!(a[3].as_deref(), Some("容积率（源数据）（2）"));
+        assert_eq!(a[4].as_deref(), Some("面积（亩，源数据）"));
+        assert_eq!(a[5], None);
+        assert_eq!(a[6], None);
+        let shown: Vec<String> = fields
+            .iter()
+            .zip(&a)
+            .map(|(f, a)| a.clone().unwrap_or_else(|| f.clone()))
+            .collect();
+        let mut all: Vec<&String> = shown.iter().chain(fields.iter()).collect();
+        all.sort();
+        // Each field's name and shown label are its own (a name may show as itself).
+        let mut distinct = all.clone();
+        distinct.dedup();
+        assert_eq!(
+            all.len() - distinct.len(),
+            a.iter().filter(|a| a.is_none()).count()
+        );
+        // An alias that is another field's name is labelled apart too.
+        let fields = names(&["town", "镇街"]);
+        let a = display_aliases(&fields, &BTreeMap::new());
+        assert_eq!(a[0].as_deref(), Some("镇街（评价用）"));
+        assert_eq!(a[1].as_deref(), Some("镇街（源数据）"));
+        // Shapefile short names are looked up by their long names.
+        let long: BTreeMap<String, String> = [("容积率".to_string(), "容积率".to_string())].into();
+        let a = display_aliases(&names(&["far", "容积率"]), &long);
+        assert_eq!(a[1].as_deref(), Some("容积率（源数据）"));
+        let long: BTreeMap<String, String> = [
+            ("建筑物建成".to_string(), "建筑物建成年份".to_string()),
+            ("excl_short".to_string(), "excluded".to_string()),
+        ]
+        .into();
+        let a = display_aliases(&names(&["建筑物建成", "excl_short"]), &long);
+        assert_eq!(a[0].as_deref(), Some("建筑物建成年份"));
+        assert_eq!(a[1].as_deref(), Some("不纳入改造"));
+        let body_text = aliases(&names(&["far", "容积率"]), &BTreeMap::new());
+        assert!(body_text.contains(r#"<alias field="容积率" index="1" name="容积率（源数据）"/>"#));
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod units;
 
 pub use choice::Choice;
 pub use fields::{FieldMap, SurveyField};
-pub use outputs::{Format, OutputLayer};
+pub use outputs::{Format, OutputLayer, ShpEncoding};
 pub use units::{m2_to_mu, Areas, Metres, Mu, Range, M2_PER_HA, M2_PER_KM2, M2_PER_MU};
 
 use geo::MultiPolygon;

@@ -18,7 +18,7 @@ pub enum Format {
     Qgis,
     /// `report.html`.
     Report,
-    /// `stats.csv` and `stats.json`.
+    /// `stats.csv`, `stats.json` and `stats.xlsx`.
     Stats,
 }
 
@@ -40,6 +40,65 @@ impl Choice for Format {
             Format::Qgis => "qgis",
             Format::Report => "report",
             Format::Stats => "stats",
+        }
+    }
+}
+
+/// The text encoding of the Shapefiles' DBFs (`--shp-encoding`, `[output] shp_encoding`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum ShpEncoding {
+    /// UTF-8 with a `.cpg` saying so: every character, read by QGIS, ArcGIS Pro and
+    /// ArcGIS 10.2.1 on; a Chinese field name keeps 3 characters (10 bytes).
+    #[default]
+    #[serde(rename = "UTF-8")]
+    Utf8,
+    /// GBK (code page 936), for ArcGIS 10.x and older desktops: `.cpg` `936` and the
+    /// DBF language driver 0x4D; a Chinese field name keeps 5 characters.
+    #[serde(rename = "GBK")]
+    Gbk,
+}
+
+impl Choice for ShpEncoding {
+    const ALL: &'static [Self] = &[ShpEncoding::Utf8, ShpEncoding::Gbk];
+
+    fn name(self) -> &'static str {
+        match self {
+            ShpEncoding::Utf8 => "UTF-8",
+            ShpEncoding::Gbk => "GBK",
+        }
+    }
+}
+
+impl ShpEncoding {
+    /// The encoding for a label as users write it, in any case: `UTF-8`, `utf8`,
+    /// `65001`; `GBK`, `936`, `CP936`.
+    ///
+    /// ```
+    /// use landsift::model::ShpEncoding;
+    /// assert_eq!(ShpEncoding::parse("gbk"), Some(ShpEncoding::Gbk));
+    /// assert_eq!(ShpEncoding::parse("CP936"), Some(ShpEncoding::Gbk));
+    /// assert_eq!(ShpEncoding::parse("utf8"), Some(ShpEncoding::Utf8));
+    /// assert_eq!(ShpEncoding::parse("Big5"), None);
+    /// ```
+    pub fn parse(label: &str) -> Option<Self> {
+        let compact: String = label
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_'))
+            .collect::<String>()
+            .to_ascii_uppercase();
+        match compact.as_str() {
+            "UTF8" | "65001" | "CP65001" => Some(ShpEncoding::Utf8),
+            "GBK" | "936" | "CP936" | "ANSI936" | "WINDOWS936" => Some(ShpEncoding::Gbk),
+            _ => None,
+        }
+    }
+
+    /// The `encoding_rs` encoding it writes.
+    pub fn encoding(self) -> &'static encoding_rs::Encoding {
+        match self {
+            ShpEncoding::Utf8 => encoding_rs::UTF_8,
+            ShpEncoding::Gbk => encoding_rs::GBK,
         }
     }
 }
@@ -108,6 +167,10 @@ mod tests {
         }
         for l in OutputLayer::ALL {
             assert_eq!(serde_json::to_value(l).unwrap(), l.name());
+        }
+        for e in ShpEncoding::ALL {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.name());
+            assert_eq!(ShpEncoding::parse(e.name()), Some(*e));
         }
     }
 }

@@ -259,13 +259,14 @@ fn publish_run(
         summary: &summary,
         changes: parts.changes,
     };
-    let shortened = write::write_outputs(staging, results, timer)?;
+    let written = write::write_outputs(staging, results, timer)?;
     crate::changes::state::write(&staging.join(crate::changes::state::FILE), parts.states)?;
     if let Some(c) = &summary.changes {
         crate::changes::write_csv(&staging.join("changes.csv"), parts.changes, c)?;
     }
     timer.begin(Stage::Publish);
-    summary.shapefile_field_names = shortened;
+    summary.shapefile_field_names = written.shortened;
+    summary.warnings.extend(written.warnings);
     // The log of the run so far: its gates, warnings and result.
     for g in &summary.quality.gates {
         let mut r = timer.record("gate");

@@ -8,7 +8,8 @@ use crate::criteria::Criteria;
 use crate::crs::{CrsKind, Reprojector};
 use crate::error::{Error, Result};
 use crate::export::{self, geojson::Coordinates, OutLayer, OutRow};
-use crate::model::{FieldDef, FieldKind, Format, OutputLayer, Value};
+use crate::model::{Choice, FieldDef, FieldKind, Format, OutputLayer, Value};
+use crate::quality::Warning;
 use crate::zone::ZoneLevel;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,13 +46,20 @@ pub(super) struct Results<'a> {
     pub changes: &'a [Change],
 }
 
-/// Writes every selected output into the staging folder; returns the parcels layer's
-/// shortened Shapefile field names.
+/// What the writers tell the summary.
+pub(super) struct Written {
+    /// The parcels layer's shortened Shapefile field names (long → short).
+    pub shortened: BTreeMap<String, String>,
+    /// Text the Shapefiles' encoding could not hold.
+    pub warnings: Vec<Warning>,
+}
+
+/// Writes every selected output into the staging folder.
 pub(super) fn write_outputs(
     stage: &Path,
     results: Results,
     timer: &mut Timer<'_>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<Written> {
     let (settings, inputs, model, analysis) = (
         results.settings,
         results.inputs,
@@ -83,7 +91,7 @@ pub(super) fn write_outputs(
         .chain(circles.iter().map(|(l, layer)| (*l, layer)))
         .filter(|(l, _)| sel.has_layer(*l))
         .collect();
-    let shortened = write_vector_files(&stage, &spatial, model, sel, timer)?;
+    let written = write_vector_files(&stage, &spatial, model, sel, timer)?;
 
     timer.begin(Stage::WriteGpkg);
     let mut rejects = model.parcels.rejects.clone();
@@ -123,18 +131,19 @@ pub(super) fn write_outputs(
         write_stats_and_report(&stage, results, sel)?;
     }
 
-    Ok(shortened)
+    Ok(written)
 }
 
-/// GeoJSON and Shapefile (with its `.qml`) of each spatial layer; returns the parcels
-/// layer's shortened Shapefile field names (long → short).
+/// GeoJSON and Shapefile (with its `.qml`) of each spatial layer, the Shapefiles' text
+/// in the selected encoding (a character it cannot hold written as a stand-in, and
+/// reported).
 fn write_vector_files(
     stage: &Path,
     spatial: &[(OutputLayer, &OutLayer)],
     model: &Model,
     sel: &OutputSelection,
     timer: &mut Timer<'_>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<Written> {
     let working = &model.working;
     if sel.writes(Format::Geojson) {
         let to_lonlat;
@@ -151,14 +160,20 @@ fn write_vector_files(
     }
     timer.begin(Stage::WriteShapefile);
     let mut shortened = BTreeMap::new();
+    let mut lossy: Vec<(OutputLayer, export::shapefile::Lossy)> = Vec::new();
+    let mut lossy_count = 0;
     if sel.writes(Format::Shp) {
         for &(id, layer) in spatial {
-            let names = export::shapefile::write_shapefile(
+            let written = export::shapefile::write_shapefile_with(
                 &stage.join(format!("{}.shp", id.as_str())),
                 layer,
                 working.esri_wkt().as_deref(),
-                encoding_rs::UTF_8,
+                sel.shp_encoding.encoding(),
+                export::shapefile::Unmappable::Replace,
             )?;
+            lossy_count += written.lossy_count;
+            lossy.extend(written.lossy.into_iter().map(|l| (id, l)));
+            let names = written.names;
             // Its QGIS style beside it, in the Shapefile's own (short) field names.
             let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
             let long_of: BTreeMap<String, String> = names
@@ -175,7 +190,52 @@ fn write_vector_files(
             }
         }
     }
-    Ok(shortened)
+    let warnings = if lossy_count > 0 {
+        vec![lossy_warning(sel, &lossy, lossy_count)]
+    } else {
+        Vec::new()
+    };
+    Ok(Written {
+        shortened,
+        warnings,
+    })
+}
+
+/// The warning for Shapefile text that lost characters to `?`: how many, and the first
+/// few by layer, field and record.
+fn lossy_warning(
+    sel: &OutputSelection,
+    lossy: &[(OutputLayer, export::shapefile::Lossy)],
+    count: usize,
+) -> Warning {
+    const SHOWN: usize = 5;
+    let enc = sel.shp_encoding.name();
+    let shown: Vec<String> = lossy
+        .iter()
+        .take(SHOWN)
+        .map(|(layer, l)| {
+            let at = match (l.fid, &l.id) {
+                (None, _) => "field name".to_string(),
+                (Some(fid), None) => format!("FID {fid}"),
+                (Some(fid), Some(id)) => format!("FID {fid} ({id})"),
+            };
+            format!("{}.{} {at}: '{}'", layer.as_str(), l.field, l.value)
+        })
+        .collect();
+    let more = if count > shown.len() {
+        format!("; … {} more", count - shown.len())
+    } else {
+        String::new()
+    };
+    let n = crate::quality::group_digits(count as i64);
+    Warning::new(
+        "shapefile_text_replaced",
+        count,
+        format!(
+            "Shapefile（{enc}）中 {n} 处文字含 {enc} 无法表示的字符，已写为 ?（GeoPackage、GeoJSON 保留原文）— {n} values or field names hold characters {enc} cannot encode, written as ? in the Shapefiles (the GeoPackage and GeoJSON keep them; --shp-encoding UTF-8 holds every character): {}{more}",
+            shown.join("; ")
+        ),
+    )
 }
 
 /// `landsift.gpkg` with every layer and their styles (`layer_styles`), and the QGIS
@@ -221,7 +281,7 @@ fn write_gpkg_and_project(
     write_text(&stage.join("landsift.qgs"), &qgs)
 }
 
-/// `stats.csv`, `stats.json` and `report.html`, as selected.
+/// `stats.csv`, `stats.json`, `stats.xlsx` and `report.html`, as selected.
 fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Result<()> {
     let (model, analysis, summary) = (r.model, r.analysis, r.summary);
     let stats = export::stats::build(&export::stats::StatsInput {
@@ -236,6 +296,14 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
     if sel.writes(Format::Stats) {
         export::stats::write_csv(&stage.join("stats.csv"), &stats)?;
         export::stats::write_json(&stage.join("stats.json"), &stats)?;
+        export::xlsx::write_xlsx(
+            &stage.join("stats.xlsx"),
+            &export::xlsx::XlsxInput {
+                stats: &stats,
+                criteria: r.criteria,
+                zones: &analysis.zones,
+            },
+        )?;
     }
     if !sel.writes(Format::Report) {
         return Ok(());

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use landsift::config::Overrides;
 use landsift::constraints::ConstraintKind;
 use landsift::ingest::InvalidPolicy;
-use landsift::model::{Choice, Format, Metres, Mu, OutputLayer};
+use landsift::model::{Choice, Format, Metres, Mu, OutputLayer, ShpEncoding};
 use landsift::quality::GateKind;
 use landsift::zone::limits;
 use std::path::PathBuf;
@@ -78,6 +78,15 @@ fn max_unit_mu(text: &str) -> Result<Mu, String> {
 
 fn min_unit_mu(text: &str) -> Result<Mu, String> {
     Mu::parse(text, &limits::MIN_UNIT_MU)
+}
+
+fn shp_encoding(s: &str) -> Result<ShpEncoding, String> {
+    ShpEncoding::parse(s).ok_or_else(|| {
+        format!(
+            "'{s}' is not one of {} (936 and CP936 name GBK)",
+            ShpEncoding::names()
+        )
+    })
 }
 
 fn gate(s: &str) -> Result<(GateKind, Option<f64>), String> {
@@ -171,6 +180,10 @@ pub struct InputArgs {
     /// Layers to write, comma-separated (default: all).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = choice::<OutputLayer>())]
     pub layers: Option<Vec<OutputLayer>>,
+    /// Text encoding of the Shapefiles written: UTF-8 (default) or GBK (code page 936,
+    /// for ArcGIS 10.x: Chinese field names keep 5 characters instead of 3).
+    #[arg(long, value_name = "NAME", value_parser = shp_encoding)]
+    pub shp_encoding: Option<ShpEncoding>,
     /// A quality gate's limit, NAME=LIMIT or NAME=off (rejected_share 0.5, orphan_share
     /// 0.5, extent_km2 50000 by default); repeatable.
     #[arg(long = "gate", value_name = "NAME=LIMIT", value_parser = gate)]
@@ -222,6 +235,7 @@ impl InputArgs {
             programme,
             formats,
             layers,
+            shp_encoding,
             gates,
         } = self;
         Overrides {
@@ -246,6 +260,7 @@ impl InputArgs {
             programme,
             formats,
             layers,
+            shp_encoding,
             gates,
         }
     }
