@@ -103,6 +103,7 @@ def check_layouts(project, summary, out):
             ("legend", QgsLayoutItemLegend),
             ("scalebar", QgsLayoutItemScaleBar),
             ("north_arrow", QgsLayoutItemPicture),
+            ("north_label", QgsLayoutItemLabel),
             ("notes", QgsLayoutItemLabel),
             ("date", QgsLayoutItemLabel),
         ]:

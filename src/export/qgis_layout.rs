@@ -207,19 +207,29 @@ fn sheet(n: usize, s: &Sheet, notes: &Imprint, layers: &[OutputLayer], gpkg: &st
     // North arrow: QGIS's own, turning with the map.
     let _ = write!(
         h,
-        r#"<LayoutItem {} frame="false" background="false" file=":/images/north_arrows/layout_default_north_arrow.svg" mode="0" resizeMode="0" anchorPoint="0" pictureRotation="0" pictureWidth="16" pictureHeight="24" northMode="0" northOffset="0" mapUuid="{map_uuid}" svgFillColor="0,0,0,255" svgBorderColor="0,0,0,255" svgBorderWidth="0.2">{FRAME}</LayoutItem>"#,
+        r#"<LayoutItem {} frame="false" background="false" file=":/images/north_arrows/layout_default_north_arrow.svg" mode="0" resizeMode="0" anchorPoint="0" pictureRotation="0" pictureWidth="16" pictureHeight="22" northMode="0" northOffset="0" mapUuid="{map_uuid}" svgFillColor="0,0,0,255" svgBorderColor="0,0,0,255" svgBorderWidth="0.2">{FRAME}</LayoutItem>"#,
         item_attrs(
             65640,
             "north_arrow",
             &uuid(4),
-            (px + pw / 2.0 - 8.0, MAP.1, 16.0, 24.0),
+            (px + pw / 2.0 - 8.0, MAP.1, 16.0, 22.0),
             4
         )
     );
+    h.push_str(&label(
+        "north_label",
+        &uuid(9),
+        (px + pw / 2.0 - 8.0, MAP.1 + 22.0, 16.0, 6.0),
+        "N",
+        12,
+        true,
+        4,
+        32,
+    ));
     let _ = write!(
         h,
         r##"<LayoutItem {} frame="false" background="false" title="图例" map_uuid="{map_uuid}" resizeToContents="1" legendFilterByMap="1" legendFilterByAtlas="0" symbolWidth="8" symbolHeight="4.5" columnCount="1" columnSpace="2" boxSpace="2" lineSpacing="1" wrapChar="" splitLayer="0" equalColumnWidth="0" titleAlignment="1" symbolAlignment="1" fontColor="#000000" rasterBorder="1" rasterBorderWidth="0" rasterBorderColor="0,0,0,255">{FRAME}{}{}</LayoutItem>"##,
-        item_attrs(65642, "legend", &uuid(5), (px, MAP.1 + 30.0, pw, 150.0), 5),
+        item_attrs(65642, "legend", &uuid(5), (px, MAP.1 + 32.0, pw, 150.0), 5),
         legend_styles(),
         legend_tree(layers, gpkg)
     );
@@ -337,6 +347,7 @@ mod tests {
             r#"type="65642" id="legend""#,
             r#"type="65646" id="scalebar""#,
             r#"type="65640" id="north_arrow""#,
+            r#"id="north_label""#,
             r#"id="title""#,
             "全域低效用地初步识别与更新候选圈层图",
             "编制单位：某区自然资源局&#10;",
