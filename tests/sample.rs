@@ -72,6 +72,7 @@ fn two_runs_give_byte_identical_data_files() {
         "stats.json".into(),
         "report.html".into(),
         "landsift.qgs".into(),
+        "说明.txt".into(),
     ];
     for layer in [
         "parcels",
