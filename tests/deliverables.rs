@@ -1,9 +1,13 @@
 //! The deliverables people open at once: per-town statistics (stats.json, stats.csv),
-//! checked against the run summary and against themselves.
+//! checked against the run summary and against themselves; the report as a meeting
+//! gets it (who issues it and of when, charts, print stylesheet, maps sized to their
+//! town), the QGIS project's print layouts, and the guide to the folder (说明.txt).
 
 mod common;
 use common::*;
+use landsift::publish::manifest;
 use serde_json::Value;
+use std::path::Path;
 
 fn area(t: &Value) -> f64 {
     t["area"]["m2"].as_f64().unwrap()
@@ -429,4 +433,286 @@ fn format_and_layers_choose_what_is_written() {
         "--force",
     ]);
     assert_eq!(o.code, 2, "{}", o.stderr);
+}
+
+/// The sample with the report's `[report]` texts set, run into `out`.
+fn run_with_imprint(dir: &Path, out: &Path) -> Value {
+    let config = write(
+        dir,
+        "landsift.toml",
+        "[report]\nbureau = \"某区自然资源局\"\ndata_date = \"2023年度国土变更调查\"\ndate = \"2024年7月\"\n",
+    );
+    run_ok(&["--config", config.to_str().unwrap()], out)
+}
+
+#[test]
+fn report_is_ready_for_a_meeting() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_with_imprint(dir.path(), &out);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Who issues it, from what data, of when, with what version.
+    for text in [
+        "<p class=issuer>某区自然资源局</p>",
+        "2023年度国土变更调查",
+        "成果日期",
+        "2024年7月",
+        "landsift 示例数据（3,996 宗）",
+        &format!("landsift {}", summary["landsift_version"].as_str().unwrap()),
+        "id=printed",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+    // No clock time: the same input and configuration give the same file, so the run's
+    // date is in manifest.json, not here.
+    let manifest = manifest::read(&out).unwrap();
+    assert!(!html.contains(&manifest.run_id));
+    assert!(
+        !html.contains(&manifest.started[..10]),
+        "{}",
+        manifest.started
+    );
+    // Charts as inline SVG: low-efficiency land per town by type, and by mode.
+    let towns = summary["zones"]["towns"].as_array().unwrap();
+    for chart in ["chart-types", "chart-modes"] {
+        let at = html.find(&format!("<svg id=\"{chart}\"")).expect(chart);
+        let svg = &html[at..at + html[at..].find("</svg>").unwrap()];
+        for t in towns {
+            assert!(svg.contains(t["town"].as_str().unwrap()), "{chart}");
+        }
+        assert!(svg.matches("<rect").count() >= towns.len(), "{chart}");
+    }
+    // The chart's bars are the statistics: each town's total of the types, in mu.
+    let stats: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    for t in stats["towns"].as_array().unwrap() {
+        let mu: f64 = t["low_by_type"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v["area"]["mu"].as_f64().unwrap())
+            .sum();
+        let total = format!(">{}</text>", group(mu.round() as u64));
+        assert!(html.contains(&total), "{} {total}", t["town"]);
+    }
+    // Printed: A4, sections on new pages, nothing split, table headers repeated.
+    for css in [
+        "@page{size:A4",
+        "@media print",
+        "break-before:page",
+        "break-inside:avoid",
+        "thead{display:table-header-group}",
+    ] {
+        assert!(html.contains(css), "{css}");
+    }
+    // Every table with a header row has it as its <thead>.
+    assert_eq!(html.matches("<table><tr><th").count(), 0);
+    assert_eq!(html.matches("<table class=checks><tr>").count(), 0);
+    assert!(html.contains("<table class=checks><thead><tr><th class=l>政策要求"));
+    // What summary.json knows of each town's programme: industrial share, consent by
+    // headcount, units outside the large circles.
+    assert_eq!(html.matches("改造计划核查明细").count(), towns.len());
+    for t in towns {
+        let p = &t["programme"];
+        if let Some(share) = p["stays_industrial_share"].as_f64() {
+            assert!(html.contains(&format!("{:.1}% <span class=", share * 100.0)));
+        }
+        assert!(html.contains(&format!("按人数调查 {} 个单元", t["units_with_headcount"])));
+        for u in p["units_outside"].as_array().unwrap().iter().take(50) {
+            assert!(html.contains(&format!(
+                "<tr><td class=l>{}</td>",
+                u["unit"].as_str().unwrap()
+            )));
+        }
+    }
+}
+
+/// `n` with thousands separators.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn project_has_print_layouts_for_the_area_and_each_town() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_with_imprint(dir.path(), &out);
+    let qgs = std::fs::read_to_string(out.join("landsift.qgs")).unwrap();
+    let towns = summary["zones"]["towns"].as_array().unwrap();
+    assert_eq!(qgs.matches("<Layout name=").count(), 1 + towns.len());
+    assert!(qgs.contains("<Layout name=\"全域 whole area\""));
+    for t in towns {
+        let name = t["town"].as_str().unwrap();
+        assert!(
+            qgs.contains(&format!("<Layout name=\"镇街 {name}\"")),
+            "{name}"
+        );
+        assert!(qgs.contains(&format!(
+            "labelText=\"{name}低效用地初步识别与更新候选圈层图\""
+        )));
+    }
+    for text in [
+        "编制单位：某区自然资源局",
+        "数据日期：2023年度国土变更调查",
+        "比例尺 1:",
+        "EPSG:4547",
+        "format_date(now(), &apos;yyyy-MM-dd&apos;)",
+    ] {
+        assert!(qgs.contains(text), "{text}");
+    }
+    // Each layout's items: map, title, legend, scale bar, north arrow, notes, date.
+    for id in [
+        "map",
+        "title",
+        "legend",
+        "scalebar",
+        "north_arrow",
+        "north_label",
+        "notes",
+        "date",
+    ] {
+        assert_eq!(
+            qgs.matches(&format!(" id=\"{id}\" ")).count(),
+            1 + towns.len(),
+            "{id}"
+        );
+    }
+    // Renewal-unit labels only from 1:25,000 in; the circles drawn as outlines only.
+    assert!(qgs.contains("scaleVisibility=\"1\" scaleMin=\"0\" scaleMax=\"25000\""));
+    assert!(
+        !qgs.contains("178,24,43"),
+        "the old large-circle red is gone"
+    );
+}
+
+#[test]
+fn guide_lists_the_files_written_and_what_to_open_them_for() {
+    let dir = tmp();
+    let out = dir.path().join("out");
+    let summary = run_with_imprint(dir.path(), &out);
+    let guide = std::fs::read_to_string(out.join("说明.txt")).unwrap();
+    assert!(guide.starts_with('\u{feff}') && guide.contains("\r\n"));
+    assert!(guide.contains("编制单位：某区自然资源局"));
+    let report = guide.find("  report.html\r\n").expect("report.html listed");
+    let project = guide
+        .find("  landsift.qgs\r\n")
+        .expect("landsift.qgs listed");
+    assert!(report < project, "the report first");
+    // Every file of the folder is listed, by name or under its layer; and nothing else.
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for f in &files {
+        let stem = f.split('.').next().unwrap();
+        let ext = &f[stem.len()..];
+        let by_name = guide.contains(&format!("  {f}\r\n"));
+        let by_layer = guide
+            .lines()
+            .any(|l| l.starts_with(&format!("  {stem}（")) && l.contains(ext));
+        assert!(
+            by_name || by_layer || f == "说明.txt",
+            "{f} not in the guide"
+        );
+    }
+    for absent in ["stats.xlsx", "report.pdf", "changes.csv"] {
+        if !files.iter().any(|f| f == absent) {
+            assert!(!guide.contains(absent), "{absent} listed but not written");
+        }
+    }
+    // It is an output like any other: in the summary and the manifest.
+    assert!(summary["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "说明.txt"));
+    assert!(manifest::verify(&out).is_empty());
+    // Without a report or a QGIS project (a run for scripts), no guide.
+    let bare = dir.path().join("bare");
+    run_ok(&["--format", "geojson,stats"], &bare);
+    assert!(!bare.join("说明.txt").exists());
+}
+
+#[test]
+fn a_town_of_two_parcels_gets_a_small_map() {
+    let dir = tmp();
+    let parcels = dir.path().join("zd.gpkg");
+    ogr2ogr(
+        &parcels,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/parcels.shp"),
+        &[
+            "-f",
+            "GPKG",
+            "-nln",
+            "zd",
+            "-dialect",
+            "SQLite",
+            "-sql",
+            "SELECT *, CASE WHEN rowid IN (5, 6) THEN '小镇' ELSE town END AS town2 FROM parcels",
+        ],
+    );
+    let config = write(
+        dir.path(),
+        "landsift.toml",
+        "[input]\nparcels = \"zd.gpkg\"\n[fields]\ntown = \"town2\"\n",
+    );
+    let out = dir.path().join("out");
+    let summary = run_ok(&["--config", config.to_str().unwrap()], &out);
+    let small = summary["zones"]["towns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["town"] == "小镇")
+        .expect("the town of two parcels");
+    assert_eq!(small["parcels"], 2);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let widths: Vec<(String, f64)> = html
+        .split("<svg class=\"map\"")
+        .skip(1)
+        .map(|svg| {
+            let title = svg
+                .split("<title>")
+                .nth(1)
+                .unwrap()
+                .split("</title>")
+                .next()
+                .unwrap();
+            let w = svg
+                .split("style=\"width:")
+                .nth(1)
+                .unwrap()
+                .split("px")
+                .next()
+                .unwrap();
+            (title.to_string(), w.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(widths.len(), 4);
+    for (town, w) in &widths {
+        if town == "小镇" {
+            assert_eq!(*w, 320.0, "the small town's map: {widths:?}");
+        } else {
+            assert!(*w >= 700.0, "{town}: {widths:?}");
+        }
+    }
+    // Its QGIS sheet is at a large scale (a few hundred metres across), not 1:1.
+    let qgs = std::fs::read_to_string(out.join("landsift.qgs")).unwrap();
+    let sheet = &qgs[qgs.find("<Layout name=\"镇街 小镇\"").unwrap()..];
+    let notes = sheet.split("比例尺 1:").nth(1).unwrap();
+    let scale: f64 = notes
+        .split('&')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert!((500.0..=5000.0).contains(&scale), "1:{scale}");
 }

@@ -73,6 +73,7 @@ fn two_runs_give_byte_identical_data_files() {
         "stats.xlsx".into(),
         "report.html".into(),
         "landsift.qgs".into(),
+        "说明.txt".into(),
     ];
     for layer in [
         "parcels",

@@ -41,7 +41,25 @@ pub(super) struct FileConfig {
     pub(super) output: FileOutput,
     #[serde(default)]
     pub(super) quality: BTreeMap<Spanned<String>, Spanned<GateLimit>>,
+    /// What the report and the QGIS sheets say of who issues them and of when.
+    #[serde(default)]
+    pub(super) report: FileReport,
 }
+
+/// `[report]`: texts the report and the print layouts show, each optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileReport {
+    /// 编制单位: the bureau that issues the results.
+    pub(super) bureau: Option<Spanned<String>>,
+    /// 数据日期: the date or version of the data, e.g. "2024-06-30" or "2023年度变更调查".
+    pub(super) data_date: Option<Spanned<String>>,
+    /// 成果日期: the date of the results, e.g. the meeting's.
+    pub(super) date: Option<Spanned<String>>,
+}
+
+/// The longest `[report]` text, in characters: each fits one line of a title block.
+pub const REPORT_TEXT_MAX: usize = 60;
 
 /// A gate's limit as written: a number, or `"off"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -292,6 +310,29 @@ impl FileConfig {
                         name.get_ref()
                     )),
                 },
+            }
+        }
+        for (key, value) in [
+            ("bureau", &self.report.bureau),
+            ("data_date", &self.report.data_date),
+            ("date", &self.report.date),
+        ] {
+            let Some(v) = value else { continue };
+            let text = v.get_ref().trim();
+            let why = if text.is_empty() {
+                Some("is empty".to_string())
+            } else if text.chars().any(char::is_control) {
+                Some("holds a control character (a line break or tab)".to_string())
+            } else if text.chars().count() > REPORT_TEXT_MAX {
+                Some(format!(
+                    "is {} characters long; at most {REPORT_TEXT_MAX} fit a title block",
+                    text.chars().count()
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                problems.push(format!("line {}: [report] {key} {why}", line(v.span())));
             }
         }
         if let (Some(min), Some(max)) = (&self.zones.min_unit_mu, &self.zones.max_unit_mu) {

@@ -78,6 +78,18 @@ pub struct PlanningSpec {
     pub field: Option<String>,
 }
 
+/// What the report and the QGIS print layouts say of who issues them and of when
+/// (`[report]` in the config; each optional, trimmed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportInfo {
+    /// 编制单位.
+    pub bureau: Option<String>,
+    /// 数据日期 (or the data's version).
+    pub data_date: Option<String>,
+    /// 成果日期.
+    pub date: Option<String>,
+}
+
 /// A constraint layer to overlay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConstraintSpec {
@@ -160,6 +172,8 @@ pub struct Settings {
     pub output: OutputSelection,
     /// The quality gates' limits.
     pub quality: QualityOptions,
+    /// Who issues the report and of when (`[report]`).
+    pub report: ReportInfo,
 }
 
 impl Settings {
@@ -219,10 +233,18 @@ pub fn load(over: &Overrides) -> Result<Settings> {
     for &(g, limit) in &over.gates {
         quality.limits.insert(g, limit);
     }
+    let text =
+        |v: &Option<toml::Spanned<String>>| v.as_ref().map(|s| s.get_ref().trim().to_string());
+    let report = ReportInfo {
+        bureau: text(&file.report.bureau),
+        data_date: text(&file.report.data_date),
+        date: text(&file.report.date),
+    };
     Ok(Settings {
         quality,
         output,
         zones,
+        report,
         preset: over
             .preset
             .clone()
@@ -525,6 +547,41 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.output.shp_encoding, ShpEncoding::Utf8);
+    }
+
+    #[test]
+    fn report_texts_are_read_trimmed_and_checked() {
+        let s = load_text(
+            "[report]\nbureau = \" 某区自然资源局 \"\ndata_date = \"2023年度变更调查\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.report.bureau.as_deref(), Some("某区自然资源局"));
+        assert_eq!(s.report.data_date.as_deref(), Some("2023年度变更调查"));
+        assert_eq!(s.report.date, None);
+        assert_eq!(
+            load(&Overrides::default()).unwrap().report,
+            ReportInfo::default()
+        );
+        let long = "局".repeat(61);
+        let err = load_text(&format!(
+            "[report]\nbureau = \"  \"\ndata_date = \"a\\nb\"\ndate = \"{long}\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "line 2: [report] bureau is empty",
+            "line 3: [report] data_date holds a control character",
+            "line 4: [report] date is 61 characters long",
+        ] {
+            assert!(err.contains(want), "missing '{want}' in {err}");
+        }
+        let err = load_text("[report]\nname = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@ use geo::MultiPolygon;
 
 pub mod geojson;
 pub mod gpkg;
+pub mod guide;
 pub mod html_report;
 pub mod parcels;
+pub mod qgis_layout;
 pub mod qgis_project;
+pub mod report_charts;
 pub mod report_criteria;
 pub mod shapefile;
 pub mod stats;
@@ -24,6 +27,23 @@ pub const DBF_MAX_FIELDS: usize = 255;
 /// Attribute columns a GeoPackage table holds: SQLite's 2,000 columns, less the feature
 /// id and the geometry.
 pub const GPKG_MAX_FIELDS: usize = 1998;
+
+/// Who issues a run's deliverables, from what data and of when: the report's masthead,
+/// the notes of the QGIS print layouts and `说明.txt` (`[report]` in the config, the
+/// inputs, the working CRS).
+#[derive(Debug, Clone, Default)]
+pub struct Imprint {
+    /// 编制单位 (`[report] bureau`).
+    pub bureau: Option<String>,
+    /// 数据日期 (`[report] data_date`).
+    pub data_date: Option<String>,
+    /// 成果日期 (`[report] date`).
+    pub date: Option<String>,
+    /// 数据来源: the inputs by file name and what was kept, e.g. `宗地 zd.shp（4,013 宗）`.
+    pub source: String,
+    /// 坐标系: the working CRS's name and code.
+    pub crs: String,
+}
 
 /// Writes a CSV file through `csv::Writer` (RFC 4180 quoting where needed, `\n` line
 /// ends), with a UTF-8 byte-order mark first when `bom` (Excel then reads Chinese right).

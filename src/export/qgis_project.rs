@@ -2,7 +2,8 @@
 //! `landsift.gpkg` by relative path, styled (the same style bodies as the `.qml` files
 //! and `layer_styles`), in a sensible order — large, middle and small circles over the
 //! parcels, then orphan buildings, then the attribute tables — in the working CRS, with
-//! the map on the district's extent.
+//! the map on the district's extent, and print layouts for the district and each town
+//! ([`super::qgis_layout`]).
 
 use super::style::{self, xml};
 use crate::model::OutputLayer;
@@ -56,13 +57,15 @@ fn layer_id(name: &str) -> String {
 }
 
 /// The project XML. `gpkg` is the GeoPackage's file name (beside the project), `extent`
-/// the map's initial extent `[xmin, ymin, xmax, ymax]` in the working CRS.
+/// the map's initial extent `[xmin, ymin, xmax, ymax]` in the working CRS, `layouts`
+/// the `<Layouts>` element ([`super::qgis_layout::layouts`]; empty: none).
 pub fn project(
     title: &str,
     gpkg: &str,
     layers: &[ProjectLayer],
     crs: Option<&ProjectCrs>,
     extent: Option<[f64; 4]>,
+    layouts: &str,
 ) -> String {
     let rank = |l: &ProjectLayer| ORDER.iter().position(|n| *n == l.layer);
     let mut ordered: Vec<&ProjectLayer> = layers.iter().collect();
@@ -121,7 +124,7 @@ pub fn project(
         "meters"
     };
     format!(
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis projectname=\"{t}\" version=\"3.22.16-Białowieża\">\n<homePath path=\"\"/>\n<title>{t}</title>\n<projectCrs>{srs}</projectCrs>\n{tree}\n<mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\"><units>{units}</units>{extent_xml}<rotation>0</rotation><destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile></mapcanvas>\n{maplayers}\n{order}\n<properties><Paths><Absolute type=\"bool\">false</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">{}</ProjectionsEnabled></SpatialRefSys></properties>\n</qgis>\n",
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis projectname=\"{t}\" version=\"3.22.16-Białowieża\">\n<homePath path=\"\"/>\n<title>{t}</title>\n<projectCrs>{srs}</projectCrs>\n{tree}\n<mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\"><units>{units}</units>{extent_xml}<rotation>0</rotation><destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile></mapcanvas>\n{maplayers}\n{order}\n{layouts}\n<properties><Paths><Absolute type=\"bool\">false</Absolute></Paths><SpatialRefSys><ProjectionsEnabled type=\"int\">{}</ProjectionsEnabled></SpatialRefSys></properties>\n</qgis>\n",
         u8::from(crs.is_some()),
         t = xml(title),
     )
@@ -155,6 +158,7 @@ mod tests {
             &layers,
             Some(&crs),
             Some([0.0, 0.0, 10.0, 10.0]),
+            "<Layouts></Layouts>",
         );
         let pos = |s: &str| p.find(s).unwrap_or_else(|| panic!("{s} missing"));
         assert!(pos(r#"id="landsift_large_circles""#) < pos(r#"id="landsift_small_circles""#));
@@ -166,5 +170,6 @@ mod tests {
         assert!(p.contains("PROJCS[&quot;x&quot;]"));
         assert!(p.contains("<Absolute type=\"bool\">false</Absolute>"));
         assert!(p.contains("renderer-v2"));
+        assert!(p.contains("</layerorder>\n<Layouts></Layouts>\n<properties>"));
     }
 }

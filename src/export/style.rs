@@ -50,12 +50,70 @@ pub const TYPE_COLOURS: &[(&str, &str, &str)] = &[
 /// Land that is not low-efficiency, and land excluded from renewal.
 pub const NOT_LOW_COLOUR: &str = "#e8e8e8";
 pub const EXCLUDED_COLOUR: &str = "#7fbf7b";
-/// Outline colours and widths (mm) of the circle levels.
-pub const LEVEL_STROKES: &[(&str, &str, f64)] = &[
-    ("large", "#b2182b", 0.9),
-    ("middle", "#ef8a62", 0.6),
-    ("small", "#2166ac", 0.3),
+/// Buildings in no parcel: yellow, a hue no parcel fill and no circle uses.
+pub const ORPHAN_COLOUR: &str = "#ffe600";
+
+/// How a circle level is drawn: an outline without fill, over a white casing that keeps
+/// it legible on every parcel fill. Its colours (black, purple, dark grey) are hues no
+/// parcel fill uses, and the levels differ in width and dash as well as in colour, so
+/// they stay apart in greyscale print too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelStroke {
+    pub level: &'static str,
+    pub zh: &'static str,
+    pub colour: &'static str,
+    /// Outline width, mm.
+    pub width_mm: f64,
+    pub dashed: bool,
+    /// Width of the white casing under the outline, mm (0: none).
+    pub casing_mm: f64,
+    /// Label size, points.
+    pub label_pt: f64,
+}
+
+/// The circle levels, large first.
+pub const LEVEL_STROKES: [LevelStroke; 3] = [
+    LevelStroke {
+        level: "large",
+        zh: "候选大圈",
+        colour: "#000000",
+        width_mm: 1.1,
+        dashed: false,
+        casing_mm: 2.0,
+        label_pt: 11.0,
+    },
+    LevelStroke {
+        level: "middle",
+        zh: "候选中圈",
+        colour: "#7b3294",
+        width_mm: 0.8,
+        dashed: true,
+        casing_mm: 1.4,
+        label_pt: 9.0,
+    },
+    LevelStroke {
+        level: "small",
+        zh: "候选改造单元（小圈）",
+        colour: "#262626",
+        width_mm: 0.5,
+        dashed: true,
+        casing_mm: 0.9,
+        label_pt: 7.0,
+    },
 ];
+
+/// The stroke of a circle level by its name (`large`, `middle`, `small`).
+pub fn level_stroke(level: &str) -> &'static LevelStroke {
+    match level {
+        "large" => &LEVEL_STROKES[0],
+        "middle" => &LEVEL_STROKES[1],
+        _ => &LEVEL_STROKES[2],
+    }
+}
+
+/// Renewal units are labelled only from this scale in (1:25,000 and larger): the whole
+/// district's hundreds of unit labels would bury the map.
+pub const SMALL_LABEL_MAX_SCALE: u32 = 25_000;
 
 /// Chinese aliases of the engine's and zones' fields.
 const ALIASES: &[(&str, &str)] = &[
@@ -163,10 +221,39 @@ fn fill_symbol(name: &str, fill: &str, fill_style: &str, outline: &str, width_mm
     )
 }
 
-/// The labels of a layer: a QGIS expression, drawn over the polygon with a white halo.
-fn labeling(expression: &str, size_pt: f64, colour: &str) -> String {
+/// A circle's outline: no fill, a white casing (when the level has one), then the
+/// level's outline, solid or dashed.
+fn outline_symbol(stroke: &LevelStroke) -> String {
+    let line = |colour: &str, style: &str, width: f64| {
+        format!(
+            r#"<layer class="SimpleFill" enabled="1" locked="0" pass="0"><prop k="color" v="0,0,0,0"/><prop k="style" v="no"/><prop k="outline_color" v="{colour}"/><prop k="outline_style" v="{style}"/><prop k="outline_width" v="{width}"/><prop k="outline_width_unit" v="MM"/><prop k="joinstyle" v="round"/></layer>"#
+        )
+    };
+    let casing = if stroke.casing_mm > 0.0 {
+        line(&rgba("#ffffff", 220), "solid", stroke.casing_mm)
+    } else {
+        String::new()
+    };
     format!(
-        r#"<labeling type="simple"><settings calloutType="simple"><text-style fieldName="{}" isExpression="1" fontFamily="Noto Sans CJK SC" fontSize="{size_pt}" fontSizeUnit="Point" fontWeight="75" fontItalic="0" textColor="{}" textOpacity="1" multilineHeight="1" namedStyle="Bold"><text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128"/></text-style><text-format multilineAlign="1" wrapChar="" autoWrapLength="0" plussign="0"/><placement placement="1" offsetType="0" dist="0" priority="5" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0"/><rendering obstacle="1" displayAll="0" scaleVisibility="0" upsidedownLabels="0" limitNumLabels="0" drawLabels="1"/></settings></labeling>"#,
+        r#"<symbol type="fill" name="0" alpha="1" clip_to_extent="1" force_rhr="0">{casing}{}</symbol>"#,
+        line(
+            &rgba(stroke.colour, 255),
+            if stroke.dashed { "dash" } else { "solid" },
+            stroke.width_mm
+        )
+    )
+}
+
+/// The labels of a layer: a QGIS expression, drawn over the polygon with a white halo;
+/// with `max_scale`, only at that scale and larger (zoomed in).
+fn labeling(expression: &str, size_pt: f64, colour: &str, max_scale: Option<u32>) -> String {
+    // QGIS writes a label's minimum scale (the most zoomed-out one) as `scaleMax`.
+    let scale = match max_scale {
+        Some(s) => format!(r#"scaleVisibility="1" scaleMin="0" scaleMax="{s}""#),
+        None => r#"scaleVisibility="0""#.to_string(),
+    };
+    format!(
+        r#"<labeling type="simple"><settings calloutType="simple"><text-style fieldName="{}" isExpression="1" fontFamily="Noto Sans CJK SC" fontSize="{size_pt}" fontSizeUnit="Point" fontWeight="75" fontItalic="0" textColor="{}" textOpacity="1" multilineHeight="1" namedStyle="Bold"><text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" bufferJoinStyle="128"/></text-style><text-format multilineAlign="1" wrapChar="" autoWrapLength="0" plussign="0"/><placement placement="1" offsetType="0" dist="0" priority="5" centroidInside="1" centroidWhole="0" fitInPolygonOnly="0"/><rendering obstacle="1" displayAll="0" {scale} upsidedownLabels="0" limitNumLabels="0" drawLabels="1"/></settings></labeling>"#,
         xml(expression),
         rgba(colour, 255)
     )
@@ -357,18 +444,18 @@ pub fn body(
             false
         }
         OutputLayer::SmallCircles | OutputLayer::MiddleCircles | OutputLayer::LargeCircles => {
-            let level = match style {
+            let stroke = level_stroke(match style {
                 OutputLayer::SmallCircles => "small",
                 OutputLayer::MiddleCircles => "middle",
                 _ => "large",
-            };
-            let (_, colour, width) = LEVEL_STROKES.iter().find(|l| l.0 == level).expect("level");
+            });
             let _ = write!(
                 out,
                 r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
-                fill_symbol("0", &rgba(colour, 40), "solid", &rgba(colour, 255), *width)
+                outline_symbol(stroke)
             );
-            let expr = if style == OutputLayer::SmallCircles {
+            let small = style == OutputLayer::SmallCircles;
+            let expr = if small {
                 format!(
                     "{} || '\\n' || format_number({}, 0) || ' 亩'",
                     q("zone_id"),
@@ -381,12 +468,12 @@ pub fn body(
                     q("area_km2")
                 )
             };
-            let size = match style {
-                OutputLayer::SmallCircles => 7.0,
-                OutputLayer::MiddleCircles => 9.0,
-                _ => 11.0,
-            };
-            out.push_str(&labeling(&expr, size, colour));
+            out.push_str(&labeling(
+                &expr,
+                stroke.label_pt,
+                stroke.colour,
+                small.then_some(SMALL_LABEL_MAX_SCALE),
+            ));
             true
         }
         OutputLayer::Changes => {
@@ -418,9 +505,9 @@ pub fn body(
                 r#"<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0"><symbols>{}</symbols></renderer-v2>"#,
                 fill_symbol(
                     "0",
-                    &rgba("#6a3d9a", 180),
+                    &rgba(ORPHAN_COLOUR, 220),
                     "solid",
-                    &rgba("#3f007d", 255),
+                    &rgba("#4d4d4d", 255),
                     0.2
                 )
             );
@@ -589,6 +676,85 @@ mod tests {
         let doc = qml(OutputLayer::LargeCircles, &fields, &BTreeMap::new());
         assert!(doc.starts_with("<!DOCTYPE qgis") && doc.contains("labelsEnabled=\"1\""));
         assert!(doc.contains("km²"));
-        assert!(doc.contains(r#"<prop k="outline_color" v="178,24,43,255"/>"#));
+        assert!(doc.contains(r#"<prop k="outline_color" v="0,0,0,255"/>"#));
+        // Unit labels only from 1:25,000 in; circle labels at every scale.
+        assert!(small.contains(r#"scaleVisibility="1" scaleMin="0" scaleMax="25000""#));
+        assert!(doc.contains(r#"scaleVisibility="0""#));
+        assert!(small.contains(r#"<prop k="outline_style" v="dash"/>"#));
+    }
+
+    /// CIE L*a*b* of an sRGB `#rrggbb` (D65).
+    fn lab(hex: &str) -> [f64; 3] {
+        let h = hex.trim_start_matches('#');
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&h[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let (r, g, b) = (c(0), c(2), c(4));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        ]
+    }
+
+    fn delta_e(a: &str, b: &str) -> f64 {
+        let (a, b) = (lab(a), lab(b));
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    }
+
+    #[test]
+    fn circle_outlines_stay_apart_from_every_fill() {
+        let mut fills: Vec<(&str, &str)> = TYPE_COLOURS.iter().map(|t| (t.0, t.2)).collect();
+        fills.extend([
+            ("not_low", NOT_LOW_COLOUR),
+            ("excluded", EXCLUDED_COLOUR),
+            ("orphan_buildings", ORPHAN_COLOUR),
+        ]);
+        // The clashes this replaced, by the same measure: large #b2182b on commercial
+        // #d7191c (ΔE 22), middle #ef8a62 on residential #fdae61 (21), small #2166ac on
+        // facility #2c7bb6 (12).
+        for (old, fill) in [
+            ("#b2182b", "#d7191c"),
+            ("#ef8a62", "#fdae61"),
+            ("#2166ac", "#2c7bb6"),
+        ] {
+            assert!(delta_e(old, fill) < 25.0, "{old} {fill}");
+        }
+        for s in &LEVEL_STROKES {
+            for (name, fill) in &fills {
+                let d = delta_e(s.colour, fill);
+                assert!(
+                    d > 40.0,
+                    "{} {} vs {name} {fill}: ΔE {d:.1}",
+                    s.level,
+                    s.colour
+                );
+            }
+        }
+        // The levels differ by more than colour: width, dash or casing.
+        for (i, a) in LEVEL_STROKES.iter().enumerate() {
+            for b in &LEVEL_STROKES[i + 1..] {
+                assert!(
+                    a.width_mm != b.width_mm && a.colour != b.colour,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        assert_eq!(level_stroke("middle").level, "middle");
     }
 }

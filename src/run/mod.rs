@@ -260,6 +260,7 @@ fn publish_run(
         changes: parts.changes,
     };
     let written = write::write_outputs(staging, results, timer)?;
+    let imprint = write::imprint(results);
     crate::changes::state::write(&staging.join(crate::changes::state::FILE), parts.states)?;
     if let Some(c) = &summary.changes {
         crate::changes::write_csv(&staging.join("changes.csv"), parts.changes, c)?;
@@ -295,16 +296,28 @@ fn publish_run(
     timer.log(r);
     write_text(&staging.join("run.log"), &timer.log_text())?;
     summary.timings_s = timer.timings();
-    let mut outputs: Vec<String> = std::fs::read_dir(staging)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    outputs.push("summary.json".into());
-    outputs.push(manifest::FILE.into());
-    outputs.sort();
+    let listing = || -> Vec<String> {
+        let mut files: Vec<String> = std::fs::read_dir(staging)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.push("summary.json".into());
+        files.push(manifest::FILE.into());
+        files.sort();
+        files
+    };
+    // With the deliverables people open, the guide to the folder (every file, itself too).
+    let sel = &parts.settings.output;
+    if sel.writes(crate::model::Format::Report) || sel.writes(crate::model::Format::Qgis) {
+        let mut files = listing();
+        files.push(crate::export::guide::FILE.into());
+        files.sort();
+        crate::export::guide::write(staging, &files, &imprint)?;
+    }
+    let outputs = listing();
     summary.outputs = outputs;
     write::write_summary(staging, &summary)?;
     let m = manifest::Manifest {

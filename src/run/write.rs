@@ -123,7 +123,7 @@ pub(super) fn write_outputs(
         layers.push((OutputLayer::Changes, c));
     }
     if sel.writes(Format::Gpkg) {
-        write_gpkg_and_project(&stage, &layers, model, sel)?;
+        write_gpkg_and_project(&stage, &layers, results)?;
     }
 
     timer.begin(Stage::WriteReport);
@@ -243,9 +243,9 @@ fn lossy_warning(
 fn write_gpkg_and_project(
     stage: &Path,
     layers: &[(OutputLayer, &OutLayer)],
-    model: &Model,
-    sel: &OutputSelection,
+    results: Results,
 ) -> Result<()> {
+    let (model, sel) = (results.model, &results.settings.output);
     let working = &model.working;
     let wkt = working.wkt();
     let styles = export::style::layer_styles_table(layers);
@@ -271,14 +271,100 @@ fn write_gpkg_and_project(
         name: &working.crs.name,
         geographic: working.crs.kind == CrsKind::Geographic,
     });
+    let ids: Vec<OutputLayer> = layers.iter().map(|(id, _)| *id).collect();
+    let layouts =
+        export::qgis_layout::layouts(&sheets(results), &imprint(results), &ids, "landsift.gpkg");
     let qgs = export::qgis_project::project(
         "landsift",
         "landsift.gpkg",
         &project_layers,
         crs.as_ref(),
         extent(&model.parcels.parcels),
+        &layouts,
     );
     write_text(&stage.join("landsift.qgs"), &qgs)
+}
+
+/// The most towns that get a print layout each: a district's towns and streets (镇街)
+/// are a few dozen; a town field with hundreds of values (villages, blocks) would bury
+/// the layout manager, and gets the whole-area sheet only.
+const MAX_TOWN_SHEETS: usize = 60;
+
+/// The print layouts: the whole area, then each town (by name) when there are several
+/// (and not more than [`MAX_TOWN_SHEETS`]).
+fn sheets(r: Results) -> Vec<export::qgis_layout::Sheet> {
+    use export::qgis_layout::Sheet;
+    use geo::BoundingRect;
+    let parcels = &r.model.parcels.parcels;
+    let Some(all) = extent(parcels) else {
+        return Vec::new();
+    };
+    let mut sheets = vec![Sheet {
+        name: "全域 whole area".into(),
+        place: "全域".into(),
+        extent: all,
+    }];
+    let mut towns: BTreeMap<&str, Vec<geo::Rect<f64>>> = BTreeMap::new();
+    for (p, t) in parcels.iter().zip(&r.analysis.town) {
+        if let Some(b) = p.geometry.bounding_rect() {
+            towns.entry(t.as_str()).or_default().push(b);
+        }
+    }
+    if (2..=MAX_TOWN_SHEETS).contains(&towns.len()) {
+        for (town, rects) in towns {
+            let place = if town.is_empty() {
+                "未注明镇街"
+            } else {
+                town
+            };
+            if let Some(e) = crate::spatial::planar::extent(rects) {
+                sheets.push(Sheet {
+                    name: format!("镇街 {place}"),
+                    place: place.to_string(),
+                    extent: crate::spatial::planar::bounds(e),
+                });
+            }
+        }
+    }
+    sheets
+}
+
+/// Who issues the deliverables, from what and of when.
+pub(super) fn imprint(r: Results) -> export::Imprint {
+    let report = &r.settings.report;
+    export::Imprint {
+        bureau: report.bureau.clone(),
+        data_date: report.data_date.clone(),
+        date: report.date.clone(),
+        source: data_source(r),
+        crs: match r.model.working.crs.epsg {
+            Some(code) => format!("{}（EPSG:{code}）", r.model.working.crs.name),
+            None => r.model.working.crs.name.clone(),
+        },
+    }
+}
+
+/// The inputs as a map's or a report's source line: file names (never a folder of the
+/// machine that ran it) and what was kept of them.
+pub(super) fn data_source(r: Results) -> String {
+    let name = |p: &Option<std::path::PathBuf>| {
+        p.as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let count = |n: usize| export::html_report::num(n as f64, 0);
+    let kept = count(r.summary.parcels_out);
+    let mut parts = vec![match name(&r.settings.parcels) {
+        Some(n) if !r.summary.sample_district => format!("宗地 {n}（{kept} 宗）"),
+        _ => format!("landsift 示例数据（{kept} 宗）"),
+    }];
+    if let (Some(n), Some(b)) = (name(&r.settings.buildings), r.summary.buildings_out) {
+        parts.push(format!("建筑 {n}（{} 栋）", count(b)));
+    }
+    if let Some(n) = name(&r.settings.survey) {
+        parts.push(format!("调查表 {n}"));
+    }
+    parts.join("；")
 }
 
 /// `stats.csv`, `stats.json`, `stats.xlsx` and `report.html`, as selected.
@@ -318,6 +404,7 @@ fn write_stats_and_report(stage: &Path, r: Results, sel: &OutputSelection) -> Re
         criteria: r.criteria,
         summary,
         changes: r.changes,
+        imprint: &imprint(r),
     });
     write_text(&stage.join("report.html"), &html)
 }
