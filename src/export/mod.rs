@@ -86,7 +86,11 @@ pub struct OutLayer<'a> {
 struct Generated<'a> {
     len: usize,
     make: std::sync::Arc<dyn Fn(usize) -> OutRow<'a> + Send + Sync + 'a>,
+    /// Row `i`'s geometry alone, for writers that pass over geometry and values apart.
+    geometry: Option<std::sync::Arc<GeometryOf<'a>>>,
 }
+
+type GeometryOf<'a> = dyn Fn(usize) -> Option<&'a MultiPolygon<f64>> + Send + Sync + 'a;
 
 impl std::fmt::Debug for OutLayer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,7 +132,30 @@ impl<'a> OutLayer<'a> {
             generated: Some(Generated {
                 len,
                 make: std::sync::Arc::new(make),
+                geometry: None,
             }),
+        }
+    }
+
+    /// Gives a generated layer a way to reach a row's geometry without making the row.
+    pub fn with_geometry(
+        mut self,
+        geometry: impl Fn(usize) -> Option<&'a MultiPolygon<f64>> + Send + Sync + 'a,
+    ) -> Self {
+        if let Some(g) = self.generated.as_mut() {
+            g.geometry = Some(std::sync::Arc::new(geometry));
+        }
+        self
+    }
+
+    /// Row `i`'s geometry (`i < len()`).
+    pub fn geometry(&self, i: usize) -> Option<&'a MultiPolygon<f64>> {
+        match &self.generated {
+            Some(Generated {
+                geometry: Some(g), ..
+            }) => g(i),
+            Some(g) => (g.make)(i).geometry,
+            None => self.rows[i].geometry,
         }
     }
 

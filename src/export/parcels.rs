@@ -93,6 +93,7 @@ pub fn parcels_layer<'a>(
             values,
         }
     })
+    .with_geometry(move |i| Some(&parcels[i].geometry))
 }
 
 /// Builds the rejects table (no geometry).

@@ -135,17 +135,10 @@ pub fn write_shapefile_with(
     let Some(stem) = stem.filter(|_| ext_ok) else {
         return Err(out_err(shp_path, "not a .shp path".into()));
     };
-    for (i, row) in layer.iter().enumerate() {
-        if row.values.len() != layer.fields.len() {
-            return Err(out_err(
-                shp_path,
-                format!(
-                    "row {i} has {} values for {} fields",
-                    row.values.len(),
-                    layer.fields.len()
-                ),
-            ));
-        }
+    // Held rows are checked before anything is written; made rows (a whole district's
+    // parcels) as the DBF pass makes them, not in a pass of their own.
+    for (i, row) in layer.rows.iter().enumerate() {
+        check_row(shp_path, i, row, layer)?;
     }
 
     let dbf_path = shp_path.with_extension("dbf");
@@ -253,6 +246,21 @@ pub fn fit_text<'a>(s: &'a str, encoding: &'static Encoding) -> (Cow<'a, str>, b
         }
     }
     (Cow::Owned(out), lost)
+}
+
+/// A row holds one value per field.
+fn check_row(path: &Path, i: usize, row: &super::OutRow, layer: &OutLayer) -> Result<()> {
+    if row.values.len() == layer.fields.len() {
+        return Ok(());
+    }
+    Err(Error::output(
+        path,
+        format!(
+            "row {i} has {} values for {} fields",
+            row.values.len(),
+            layer.fields.len()
+        ),
+    ))
 }
 
 /// How a record is named in messages: `FID 12 (parcel_id 4419001)`: its position (0-based,
@@ -544,8 +552,8 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
     shp_header(&mut shx, 0, [0.0; 4]).map_err(shx_err)?;
     let mut offset_words: i64 = 50;
     let mut bbox: Option<[f64; 4]> = None;
-    for (i, row) in layer.iter().enumerate() {
-        let polygon = row.geometry.and_then(to_shp_polygon);
+    for i in 0..layer.len() {
+        let polygon = layer.geometry(i).and_then(to_shp_polygon);
         let content_bytes = 4 + polygon.as_ref().map_or(0, |p| p.size_in_bytes());
         let content_words = (content_bytes / 2) as i64;
         let record_number = i32::try_from(i + 1).ok();
@@ -678,6 +686,7 @@ fn write_dbf(
         })
         .collect();
     for (i, row) in layer.iter().enumerate() {
+        check_row(dbf_path, i, &row, layer)?;
         for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&mut columns) {
             let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
             let Some(text) = text else { continue };
