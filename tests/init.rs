@@ -369,3 +369,82 @@ fn every_missing_field_is_named_in_one_message() {
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("parcel_id"), "{}", o.stderr);
 }
+
+#[test]
+fn planning_programme_and_town_layers_are_found_and_run() {
+    // The sample's parcels and buildings, with three layers derived from them by
+    // ogr2ogr: a 控规 layer (planned use in YDDM), a planned programme (a unit with its
+    // name in DYMC, 单元名称, and year in JHND) and the town boundaries (镇街, one polygon
+    // a town).
+    let dir = tmp();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for stem in ["parcels", "buildings"] {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            let name = format!("{stem}.{ext}");
+            std::fs::copy(sample(&name), data.join(&name)).unwrap();
+        }
+    }
+    let derive = |dst: &str, sql: &str| {
+        ogr2ogr(
+            &data.join(dst),
+            &sample("parcels.shp"),
+            &[
+                "-f",
+                "ESRI Shapefile",
+                "-lco",
+                "ENCODING=UTF-8",
+                "-dialect",
+                "SQLite",
+                "-sql",
+                sql,
+            ],
+        )
+    };
+    derive(
+        "kongui.shp",
+        "SELECT geometry, plan_use AS YDDM FROM parcels WHERE plan_use IS NOT NULL",
+    );
+    derive(
+        "jihua.shp",
+        "SELECT ST_Envelope(ST_Collect(geometry)) AS geometry, '虎门-' || substr(parcel_id, 11, 4) AS DYMC, 2026 AS JHND \
+         FROM parcels WHERE parcel_id LIKE '441900-HM-0002%' GROUP BY substr(parcel_id, 11, 4)",
+    );
+    derive(
+        "zhenjie.shp",
+        "SELECT ST_Envelope(ST_Collect(geometry)) AS geometry, town AS \"镇街\" FROM parcels GROUP BY town",
+    );
+    let o = landsift_in(dir.path(), &["init", "data", "-o", "cfg/landsift.toml"]);
+    assert_eq!(o.code, 8, "the folder of -o must exist: {}", o.stderr);
+    std::fs::create_dir_all(dir.path().join("cfg")).unwrap();
+    let o = landsift_in(dir.path(), &["init", "data", "-o", "cfg/landsift.toml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let config = std::fs::read_to_string(dir.path().join("cfg/landsift.toml")).unwrap();
+    for want in [
+        // Paths relative to the configuration's folder.
+        "parcels = \"../data/parcels.shp\"",
+        "buildings = \"../data/buildings.shp\"",
+        "[planning]",
+        "path = \"../data/kongui.shp\"",
+        "field = \"YDDM\"",
+        "programme = \"../data/jihua.shp\"",
+        "towns = \"../data/zhenjie.shp\"",
+        "towns_field = \"镇街\"",
+    ] {
+        assert!(config.contains(want), "missing «{want}» in\n{config}");
+    }
+    let o = landsift_in(dir.path(), &["check", "--config", "cfg/landsift.toml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let s: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(s["planning"]["parcels_planned"].as_u64().unwrap() > 3000);
+    assert_eq!(s["town_boundaries"]["boundaries"], 3);
+    assert_eq!(s["town_boundaries"]["assigned"], s["parcels_out"]);
+    let humen = s["zones"]["towns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["town"] == "虎门镇")
+        .unwrap();
+    assert_eq!(humen["programme"]["basis"], "plan");
+    assert_eq!(humen["programme"]["units"], 1);
+}

@@ -173,15 +173,32 @@ fn line(out: &mut String, key: &str, value: &str, comment: &str) {
     }
 }
 
-/// A path as the configuration writes it: relative to the configuration's folder when
-/// inside it, else absolute.
+/// Folders up (`..`) a relative path may climb; farther, the path is written absolute.
+const MAX_UP: usize = 2;
+
+/// A path as the configuration writes it: relative to the configuration's folder (so
+/// that the two move together) when the data lie inside it or at most [`MAX_UP`]
+/// folders above, else absolute.
 fn path_text(path: &Path, base: &Path) -> String {
+    use std::path::Component;
     let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (p, b) = (abs(path), abs(base));
-    match p.strip_prefix(&b) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
-        _ => p.to_string_lossy().into_owned(),
+    let pc: Vec<Component> = p.components().collect();
+    let bc: Vec<Component> = b.components().collect();
+    let common = pc.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let up = bc.len() - common;
+    // Sharing only the root (`/srv/…` and `/home/…`) is no reason to climb.
+    if common <= 1 || up > MAX_UP || common == pc.len() {
+        return p.to_string_lossy().into_owned();
     }
+    let mut rel = PathBuf::new();
+    for _ in 0..up {
+        rel.push("..");
+    }
+    for c in &pc[common..] {
+        rel.push(c);
+    }
+    rel.to_string_lossy().into_owned()
 }
 
 fn how(pick: &Pick) -> &'static str {
@@ -520,4 +537,30 @@ fn render(s: &Suggestion, opts: &InitOptions, inputs: &[PathBuf], base: &Path) -
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_relative_to_the_configuration_when_near() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().join("cfg");
+        let data = d.path().join("data/zd.shp");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+        std::fs::write(&data, "").unwrap();
+        assert_eq!(path_text(&data, &base), "../data/zd.shp");
+        assert_eq!(path_text(&data, d.path()), "data/zd.shp");
+        let deep = base.join("a/b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        let abs = std::fs::canonicalize(&data).unwrap();
+        assert_eq!(path_text(&data, &deep), abs.to_string_lossy());
+        // Quoted and escaped by the TOML serializer: what is written reads back.
+        for text in ["a\"b\\c", "宗地号", "it's", "a'b\"c"] {
+            let v: toml::Table = toml::from_str(&format!("x = {}", q(text))).unwrap();
+            assert_eq!(v["x"].as_str(), Some(text));
+        }
+    }
 }

@@ -84,10 +84,11 @@ pub(super) fn map_field(
 ) -> std::result::Result<Pick, String> {
     let n = layer.features;
     let mut refused = Vec::new();
+    let mut tried: BTreeSet<&str> = BTreeSet::new();
     for name in names_of(f) {
         let wanted = norm(name);
         for prof in layer.fields.iter().filter(|p| norm(&p.name) == wanted) {
-            if used.contains(&prof.name) {
+            if used.contains(&prof.name) || !tried.insert(&prof.name) {
                 continue;
             }
             match agrees(f, prof, n) {
@@ -359,7 +360,7 @@ fn codes_by_values(layer: &Layer, used: &BTreeSet<String>) -> Option<Pick> {
     let best = layer
         .fields
         .iter()
-        .filter(|p| !used.contains(&p.name))
+        .filter(|p| !used.contains(&p.name) && filled_column(p, layer.features))
         .map(|p| (code_share(p), p))
         .filter(|(s, _)| *s >= AGREE)
         .max_by(|a, b| a.0.total_cmp(&b.0))?;
@@ -372,6 +373,13 @@ fn codes_by_values(layer: &Layer, used: &BTreeSet<String>) -> Option<Pick> {
             best.1.examples(4)
         ),
     })
+}
+
+/// Whether a column can hold a value of every record by its values alone: filled in
+/// most records, more than one value (unless the layer has one record), no decimals.
+/// (A sparse column of heights holds `18` and `13`, which are 用地用海 codes.)
+pub(super) fn filled_column(p: &Profile, features: usize) -> bool {
+    p.values as f64 >= 0.8 * features as f64 && (p.distinct >= 2 || features == 1) && p.integral
 }
 
 /// Which scheme the land-use values (codes, or names) follow, with the evidence.

@@ -213,6 +213,8 @@ impl Layer {
 /// The layers found among the inputs, and what was not read.
 #[derive(Debug, Clone, Default)]
 pub struct Found {
+    /// The inputs as given.
+    pub inputs: Vec<PathBuf>,
     pub layers: Vec<Layer>,
     /// Files or layers that could not be read, and why.
     pub skipped: Vec<(String, String)>,
@@ -228,7 +230,10 @@ pub fn find_layers(
     encoding: Option<&str>,
     s_srs: Option<&str>,
 ) -> Result<Found> {
-    let mut found = Found::default();
+    let mut found = Found {
+        inputs: inputs.to_vec(),
+        ..Found::default()
+    };
     let mut sources: Vec<(PathBuf, Option<String>)> = Vec::new();
     for input in inputs {
         if !input.exists() {

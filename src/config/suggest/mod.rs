@@ -29,8 +29,8 @@ use crate::landuse::{planned_groups, Scheme};
 use crate::model::{Choice, EncodingSource, SurveyField};
 use crate::quality::group_digits;
 use fields::{
-    building_field, code_share, describe_values, map_field, names_of, names_share, norm,
-    plan_field, AGREE,
+    building_field, code_share, describe_values, filled_column, map_field, names_of, names_share,
+    norm, plan_field, AGREE,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -108,7 +108,15 @@ impl Role {
                 "控规", "规划", "详规", "kg", "kongui", "konggui", "plan", "planning", "ghyd",
                 "zoning",
             ],
-            Role::Programme => &["计划", "改造计划", "单元", "programme", "program", "jh"],
+            Role::Programme => &[
+                "计划",
+                "改造计划",
+                "单元",
+                "programme",
+                "program",
+                "jh",
+                "jihua",
+            ],
             Role::Towns => &[
                 "镇街",
                 "乡镇",
@@ -221,6 +229,7 @@ pub fn suggest(found: Found, forced: &[(MappedField, String)]) -> Result<Suggest
                 .layers
                 .first()
                 .map(|l| l.path.clone())
+                .or_else(|| found.inputs.first().cloned())
                 .unwrap_or_default(),
             format!(
                 "no polygon layer to take as the parcels among the inputs{}",
@@ -256,11 +265,13 @@ pub fn suggest(found: Found, forced: &[(MappedField, String)]) -> Result<Suggest
                         .iter()
                         .filter(|(i, _)| !taken.contains(i))
                         .max_by_key(|(i, s)| (s[&role].0, std::cmp::Reverse(*i)))
-                        .map(|(i, _)| {
+                        .map(|(i, s)| {
+                            let looks = best_role(s)
+                                .map(|r| format!("it looks like {}", r.label()))
+                                .unwrap_or_else(|| "neither its fields nor its name say so".into());
                             (
                                 *i,
-                                "nothing else looks more like parcels (check: neither its fields nor its name say so)"
-                                    .to_string(),
+                                format!("check: no layer looks like parcels, and {looks}"),
                             )
                         })
                 })
@@ -517,6 +528,7 @@ fn role_scores(l: &Layer) -> RoleScores {
     let best = |share: fn(&Profile) -> f64, what: &'static str| {
         l.fields
             .iter()
+            .filter(|p| filled_column(p, l.features))
             .map(|p| (share(p), p))
             .filter(|(s, _)| *s >= AGREE)
             .max_by(|a, b| a.0.total_cmp(&b.0))
