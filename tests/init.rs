@@ -119,6 +119,22 @@ fn gbk_shapefile_with_chinese_field_names_runs_as_written() {
         "the same data gives the same configuration"
     );
 
+    // A field of land-use names (地类名称: 工业用地…) is recoded to the scheme's codes.
+    let o = landsift_in(
+        dir.path(),
+        &["init", "data", "--field", "land_use=地类名称", "-o", "-"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for want in [
+        "land_use = \"地类名称\"",
+        "[land_use_recode]",
+        "\"工业用地\" = \"1001\"",
+        "\"城镇住宅用地\" = \"0701\"",
+        "% of 地类名称 values are 用地用海分类（2023） names",
+    ] {
+        assert!(o.stdout.contains(want), "missing «{want}» in\n{}", o.stdout);
+    }
+
     // It runs as written.
     let o = landsift_in(
         dir.path(),

@@ -334,6 +334,7 @@ fn id_by_values(layer: &Layer, used: &BTreeSet<String>) -> Option<Pick> {
         .iter()
         .filter(|p| {
             !used.contains(&p.name)
+                && p.values > 0
                 && p.values as f64 >= 0.95 * n as f64
                 && p.distinct as f64 >= 0.99 * p.values as f64
                 && (p.kind != FieldKind::Real || p.integral)
