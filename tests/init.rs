@@ -248,6 +248,17 @@ fn gb18030_shapefile_without_a_land_use_field() {
     );
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert!(o.stderr.contains("'DLBM'"), "{}", o.stderr);
+    // An encoding landsift does not know is a usage error before anything is read.
+    let o = landsift_in(dir.path(), &["init", shp, "--encoding", "GBKX", "-o", "-"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("GBKX"), "{}", o.stderr);
+    // Stated, it is used and written.
+    let o = landsift_in(
+        dir.path(),
+        &["init", shp, "--encoding", "GB18030", "-o", "-"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("encoding = \"GB18030\""), "{}", o.stdout);
 }
 
 #[test]

@@ -102,6 +102,17 @@ pub fn init(opts: &InitOptions) -> Result<Written> {
             ));
         }
     }
+    // As a run checks them, before anything is read.
+    if let Some(label) = &opts.encoding {
+        if crate::ingest::dbf::encoding_for_label(label).is_none() {
+            return Err(Error::Usage(format!(
+                "--encoding '{label}' is not an encoding landsift knows (try UTF-8, GBK, GB18030, Big5 or a code page such as 936)"
+            )));
+        }
+    }
+    if let Some(crs) = &opts.s_srs {
+        crate::crs::parse_user_crs(crs)?;
+    }
     let inputs = if opts.inputs.is_empty() {
         vec![PathBuf::from(".")]
     } else {
