@@ -68,6 +68,44 @@ impl Scheme {
         })
     }
 
+    /// The code of a land-use name of the scheme, with or without its `用地` suffix
+    /// (`工业用地`, `工业`); `None` when the scheme has no such name.
+    ///
+    /// ```
+    /// use landsift::landuse::Scheme;
+    /// assert_eq!(Scheme::Yongdi2023.code_of_name("工业用地"), Some("1001"));
+    /// assert_eq!(Scheme::Sandiao.code_of_name("工业"), Some("0601"));
+    /// assert_eq!(Scheme::Sandiao.code_of_name("商业用地"), None);
+    /// ```
+    pub fn code_of_name(self, name: &str) -> Option<&'static str> {
+        let name = name.trim();
+        let bare = name.trim_end_matches("用地");
+        if bare.is_empty() {
+            return None;
+        }
+        let table = match self {
+            Scheme::Yongdi2023 => YONGDI2023,
+            Scheme::Sandiao => SANDIAO,
+        };
+        table
+            .iter()
+            .find(|(_, n)| *n == name)
+            .or_else(|| {
+                table
+                    .iter()
+                    .find(|(_, n)| n.trim_end_matches("用地") == bare)
+            })
+            .map(|(code, _)| *code)
+    }
+
+    /// The scheme's Chinese name, as people say it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Scheme::Yongdi2023 => "用地用海分类（2023）",
+            Scheme::Sandiao => "三调工作分类",
+        }
+    }
+
     /// The land type that the low-efficiency criteria group codes into. Rural homesteads
     /// (用地用海 0703 农村宅基地, 三调 0702) are villages (低效村庄用地), not old urban housing.
     pub fn land_class(self, code: &str) -> Option<LandClass> {

@@ -115,3 +115,62 @@ fn readme_opens_with_the_two_commands() {
         ".ci/run runs the README's commands"
     );
 }
+
+#[test]
+fn a_copied_binary_runs_the_sample_in_an_empty_directory() {
+    // The sample travels inside the binary: a copy in a folder of its own, run there,
+    // needs no checkout (no data/sample, no CARGO_MANIFEST_DIR).
+    let dir = tmp();
+    let exe = dir.path().join("landsift");
+    std::fs::copy(binary(), &exe).unwrap();
+    let o = std::process::Command::new(&exe)
+        .args(["run", "--out", "out"])
+        .current_dir(dir.path())
+        .env_remove("CARGO_MANIFEST_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let out = dir.path().join("out");
+    let s = summary(&out);
+    assert_eq!(s["sample_district"], true);
+    assert_eq!(s["parcels_in"], 4000);
+    assert_eq!(s["buildings_in"], 11377);
+    let source = s["inputs"]["parcels"]["path"].as_str().unwrap();
+    assert!(
+        !source.contains(env!("CARGO_MANIFEST_DIR")),
+        "read from the checkout: {source}"
+    );
+    for f in [
+        "landsift.gpkg",
+        "landsift.qgs",
+        "report.html",
+        "parcels.shp",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // The same data as data/sample: the same layers and statistics, byte for byte.
+    let checkout = tmp();
+    let d = checkout.path().join("out");
+    let sample = |f: &str| format!("{}/data/sample/{f}", env!("CARGO_MANIFEST_DIR"));
+    run_ok(
+        &[
+            "--parcels",
+            &sample("parcels.shp"),
+            "--buildings",
+            &sample("buildings.shp"),
+        ],
+        &d,
+    );
+    for f in [
+        "parcels.geojson",
+        "parcels.shp",
+        "large_circles.geojson",
+        "stats.json",
+    ] {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(d.join(f)).unwrap(),
+            "{f} differs from a run in the checkout"
+        );
+    }
+}

@@ -23,6 +23,8 @@
 //! ```
 
 mod file;
+pub mod init;
+pub mod suggest;
 
 pub use file::{MIN_SHARE, STOREY_HEIGHT};
 
@@ -66,6 +68,76 @@ pub struct Overrides {
     pub shp_encoding: Option<ShpEncoding>,
     /// Gate limits (`--gate NAME=LIMIT|off`), checked by the binary; `None`: off.
     pub gates: Vec<(GateKind, Option<f64>)>,
+    /// Field mappings (`--field ENGINE=SOURCE`), over the file's `[fields]` and
+    /// `[buildings]`; a later one for the same field wins.
+    pub fields: Vec<(MappedField, String)>,
+}
+
+/// A field a mapping names: an engine field of the parcels (`[fields]`), or the
+/// buildings' floors or height field (`[buildings] floors`, `height`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MappedField {
+    Survey(SurveyField),
+    Floors,
+    Height,
+}
+
+impl MappedField {
+    /// The name as written in `--field NAME=SOURCE`: the engine field's, `floors`, `height`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MappedField::Survey(f) => f.name(),
+            MappedField::Floors => "floors",
+            MappedField::Height => "height",
+        }
+    }
+
+    /// ```
+    /// use landsift::config::MappedField;
+    /// use landsift::model::SurveyField;
+    /// assert_eq!(MappedField::from_name("far"), Some(MappedField::Survey(SurveyField::Far)));
+    /// assert_eq!(MappedField::from_name("floors"), Some(MappedField::Floors));
+    /// assert_eq!(MappedField::from_name("FAR"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<MappedField> {
+        match name {
+            "floors" => Some(MappedField::Floors),
+            "height" => Some(MappedField::Height),
+            _ => SurveyField::from_name(name).map(MappedField::Survey),
+        }
+    }
+
+    /// Every name, for messages.
+    pub fn names() -> String {
+        format!("{}, floors, height", SurveyField::names())
+    }
+
+    /// Parses `ENGINE=SOURCE` (`--field far=容积率`): a known name, a source name that is
+    /// not empty.
+    ///
+    /// ```
+    /// use landsift::config::MappedField;
+    /// let (f, src) = MappedField::parse_arg("far=容积率").unwrap();
+    /// assert_eq!((f.name(), src.as_str()), ("far", "容积率"));
+    /// assert!(MappedField::parse_arg("容积率").is_err());
+    /// assert!(MappedField::parse_arg("rjl=RJL").unwrap_err().contains("parcel_id"));
+    /// ```
+    pub fn parse_arg(text: &str) -> std::result::Result<(MappedField, String), String> {
+        let (name, source) = text
+            .split_once('=')
+            .ok_or_else(|| format!("'{text}' is not ENGINE=SOURCE (e.g. far=容积率)"))?;
+        let field = MappedField::from_name(name.trim()).ok_or_else(|| {
+            format!(
+                "'{}' is not an engine field (one of {})",
+                name.trim(),
+                MappedField::names()
+            )
+        })?;
+        if source.trim().is_empty() {
+            return Err(format!("'{text}': the source field name is empty"));
+        }
+        Ok((field, source.trim().to_string()))
+    }
 }
 
 /// A planning layer to overlay for the parcels' planned use.
@@ -217,6 +289,14 @@ pub fn load(over: &Overrides) -> Result<Settings> {
             fields.set(f, v.clone());
         }
     }
+    let (mut floors, mut height) = (file.buildings.floors.clone(), file.buildings.height.clone());
+    for (f, source) in &over.fields {
+        match f {
+            MappedField::Survey(f) => fields.set(*f, source.clone()),
+            MappedField::Floors => floors = Some(source.clone()),
+            MappedField::Height => height = Some(source.clone()),
+        }
+    }
     let output = output_selection(&file, over, path.as_deref())?;
     let zones = zone_options(&file, over, path.as_deref())?;
     let mut quality = QualityOptions::default();
@@ -284,12 +364,8 @@ pub fn load(over: &Overrides) -> Result<Settings> {
                 .unwrap_or(InvalidPolicy::Repair),
         },
         building_fields: BuildingFields {
-            floors: file
-                .buildings
-                .floors
-                .clone()
-                .unwrap_or_else(|| "floors".into()),
-            height: file.buildings.height.clone(),
+            floors: floors.unwrap_or_else(|| crate::ingest::DEFAULT_FLOORS.into()),
+            height,
             storey_height: file
                 .buildings
                 .storey_height
@@ -582,6 +658,30 @@ mod tests {
             err.contains("unknown field") && err.contains("line 2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn field_arguments_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[fields]\nfar = \"RJL\"\ntown = \"ZJMC\"\n[buildings]\nfloors = \"CS\"\n",
+        )
+        .unwrap();
+        let s = load(&Overrides {
+            config: Some(path),
+            fields: vec![
+                (MappedField::Survey(SurveyField::Far), "容积率".into()),
+                (MappedField::Height, "GD".into()),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.source_field(SurveyField::Far), "容积率");
+        assert_eq!(s.source_field(SurveyField::Town), "ZJMC");
+        assert_eq!(s.building_fields.floors, "CS");
+        assert_eq!(s.building_fields.height.as_deref(), Some("GD"));
     }
 
     #[test]

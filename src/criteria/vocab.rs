@@ -131,6 +131,18 @@ pub fn display(field: Option<SurveyField>, raw: &str) -> String {
     }
 }
 
+/// Whether `raw` is a word of `field`'s fixed vocabulary (`淘汰类`, `C级`, `停产`…).
+///
+/// ```
+/// use landsift::criteria::vocab::known;
+/// use landsift::model::SurveyField::{Danger, IndClass};
+/// assert!(known(IndClass, "限制类") && known(Danger, "Ｄ级"));
+/// assert!(!known(Danger, "E") && !known(IndClass, "长安镇"));
+/// ```
+pub fn known(field: SurveyField, raw: &str) -> bool {
+    entry(Some(field), &fold(raw)).is_some()
+}
+
 /// Whether a field has a fixed vocabulary.
 pub fn has_vocabulary(field: SurveyField) -> bool {
     VOCABULARY.iter().any(|(f, _, _)| *f == field)

@@ -153,6 +153,17 @@ fn last_gdal_error() -> Option<String> {
     }
 }
 
+/// The names of a source's layers with geometry, in the source's order.
+pub fn spatial_layers(path: &Path) -> Result<Vec<String>> {
+    let ds =
+        Dataset::open(path).map_err(|e| Error::input(path, "GDAL cannot open it").because(e))?;
+    Ok(ds
+        .layers()
+        .filter(|l| l.defn().geom_fields().count() > 0)
+        .map(|l| l.name())
+        .collect())
+}
+
 fn layer_names(ds: &Dataset) -> Vec<String> {
     ds.layers().map(|l| l.name()).collect()
 }

@@ -130,6 +130,43 @@ pub struct Mapping {
     pub invalid: InvalidPolicy,
 }
 
+/// The buildings' floors field when the configuration names none.
+pub const DEFAULT_FLOORS: &str = "floors";
+
+/// Names of a buildings layer's floors field met in practice (层数 and its pinyin
+/// initials, survey database names), for `landsift init`'s suggestion; a run reads
+/// `[buildings] floors` (default [`DEFAULT_FLOORS`]).
+pub const FLOORS_FIELDS: &[&str] = &[
+    DEFAULT_FLOORS,
+    "层数",
+    "地上层数",
+    "建筑层数",
+    "房屋层数",
+    "总层数",
+    "楼层数",
+    "CS",
+    "DSCS",
+    "JZCS",
+    "FWCS",
+    "ZCS",
+    "FLOOR",
+    "STOREYS",
+    "LEVELS",
+];
+
+/// Names of a buildings layer's height field (metres) met in practice.
+pub const HEIGHT_FIELDS: &[&str] = &[
+    "height",
+    "height_m",
+    "高度",
+    "建筑高度",
+    "房屋高度",
+    "GD",
+    "JZGD",
+    "FWGD",
+    "BLDG_HEIGHT",
+];
+
 /// Where the buildings' floors come from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingFields {
@@ -163,6 +200,89 @@ impl PreparedParcels {
             *by.entry(r.reason.clone()).or_default() += 1;
         }
         by
+    }
+}
+
+/// Every field a run needs that its layers lack, in one error (exit 4): the required
+/// engine fields with no source field, each field the configuration or `--field` maps to
+/// a name the layer does not have, and buildings with neither their floors nor their
+/// height field. A run checks this before validating anything, so that a new mapping
+/// takes one attempt, not one per field.
+pub fn check_fields(
+    parcels: &RawLayer,
+    mapping: &Mapping,
+    buildings: Option<(&RawLayer, &BuildingFields)>,
+) -> Result<()> {
+    let mut problems = Vec::new();
+    let fields_of = |layer: &RawLayer| {
+        layer
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for &field in SurveyField::ALL {
+        let (name, src) = (field.name(), mapping.fields.source(field));
+        if parcels.field_index(src).is_some() {
+            continue;
+        }
+        if mapping.fields.is_set(field) {
+            problems.push(format!(
+                "engine field '{name}' is mapped to '{src}', which the parcels layer does not have"
+            ));
+        } else if field.required() {
+            problems.push(format!(
+                "has no field '{src}' for the required engine field '{name}'"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        problems.push(format!(
+            "the parcels layer's fields are: {}",
+            fields_of(parcels)
+        ));
+    }
+    let mut at = parcels.source.clone();
+    if let Some((b, bf)) = buildings {
+        let before = problems.len();
+        let floors = b.field_index(&bf.floors);
+        let height = bf.height.as_deref().map(|h| (h, b.field_index(h)));
+        let where_ = b.source.display();
+        if floors.is_none() && bf.floors != DEFAULT_FLOORS {
+            problems.push(format!(
+                "buildings {where_} have no floors field '{}' ([buildings] floors)",
+                bf.floors
+            ));
+        }
+        if let Some((h, None)) = height {
+            problems.push(format!(
+                "buildings {where_} have no height field '{h}' ([buildings] height)"
+            ));
+        }
+        let height_found = matches!(height, Some((_, Some(_))));
+        if floors.is_none() && !height_found && bf.floors == DEFAULT_FLOORS {
+            problems.push(format!(
+                "buildings {where_} have no floors field '{}' nor a height field to read floors from ([buildings] floors, height)",
+                bf.floors
+            ));
+        }
+        if problems.len() > before {
+            problems.push(format!("the buildings' fields are: {}", fields_of(b)));
+            if before == 0 {
+                at = b.source.clone();
+            }
+        }
+    }
+    match problems.len() {
+        0 => Ok(()),
+        _ => Err(Error::input(
+            at,
+            format!(
+                "fields missing — map them in the config's [fields] and [buildings], or with --field ENGINE=SOURCE (`landsift init` suggests a mapping from the data):\n  - {}",
+                problems.join("\n  - ")
+            ),
+        )),
     }
 }
 

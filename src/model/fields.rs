@@ -157,6 +157,161 @@ impl SurveyField {
         }
     }
 
+    /// Source field names that commonly hold this field, most specific first: Chinese
+    /// names, their pinyin initials and the names of common survey databases (the
+    /// engine's own name is tried before these). `landsift init` suggests a mapping
+    /// from them; a run never guesses (an unmapped field is read under its own name).
+    ///
+    /// ```
+    /// use landsift::model::SurveyField;
+    /// assert!(SurveyField::ParcelId.source_names().contains(&"ZDDM"));
+    /// assert!(SurveyField::Far.source_names().contains(&"容积率"));
+    /// ```
+    pub fn source_names(self) -> &'static [&'static str] {
+        match self {
+            SurveyField::ParcelId => &[
+                "宗地代码",
+                "宗地编号",
+                "宗地号",
+                "宗地编码",
+                "地块编号",
+                "地块编码",
+                "地块代码",
+                "不动产单元号",
+                "图斑编号",
+                "ZDDM",
+                "ZDBH",
+                "ZDH",
+                "DKBH",
+                "DKDM",
+                "BDCDYH",
+                "TBBH",
+                "PARCELID",
+                "PARCEL_NO",
+            ],
+            SurveyField::Town => &[
+                "镇街",
+                "镇街名称",
+                "所属镇街",
+                "镇街道",
+                "乡镇",
+                "乡镇名称",
+                "乡镇街道",
+                "街道",
+                "镇名",
+                "ZJMC",
+                "ZJ",
+                "XZMC",
+                "XZQMC",
+                "ZHENJIE",
+                "TOWN_NAME",
+                "TOWNSHIP",
+            ],
+            SurveyField::LandUse => &[
+                "地类编码",
+                "地类代码",
+                "用地代码",
+                "用地编码",
+                "用地分类代码",
+                "现状用地代码",
+                "现状地类编码",
+                "用地用海分类代码",
+                "用地用海代码",
+                "DLBM",
+                "DLDM",
+                "XZDLBM",
+                "XZYDDM",
+                "YDYHDM",
+                "YDYHFLDM",
+                "YDFLDM",
+                "LANDUSE",
+                "LU_CODE",
+            ],
+            SurveyField::Far => &["容积率", "现状容积率", "RJL", "XZRJL", "PLOT_RATIO"],
+            SurveyField::BldCov => &[
+                "建筑密度",
+                "建筑系数",
+                "现状建筑密度",
+                "覆盖率",
+                "JZMD",
+                "JZXS",
+                "XZJZMD",
+                "COVERAGE",
+            ],
+            SurveyField::YrBuilt => &[
+                "建成年份",
+                "建成年代",
+                "建设年代",
+                "建成时间",
+                "建造年代",
+                "建筑年代",
+                "竣工年份",
+                "JCNF",
+                "JCND",
+                "JSND",
+                "JZND",
+                "YEAR_BUILT",
+            ],
+            SurveyField::TaxMu => &["亩均税收", "亩均税收万元", "MJSS", "TAX_PER_MU"],
+            SurveyField::OutMu => &[
+                "亩均产值",
+                "亩均营业收入",
+                "亩均营收",
+                "MJCZ",
+                "MJYYSR",
+                "OUTPUT_PER_MU",
+            ],
+            SurveyField::Vacancy => &["空置率", "闲置率", "KZL", "VACANCY_RATE"],
+            SurveyField::IdleYrs => &["闲置年限", "闲置年数", "闲置时间", "XZNX", "IDLE_YEARS"],
+            SurveyField::Danger => &[
+                "危房等级",
+                "房屋安全等级",
+                "安全等级",
+                "危险等级",
+                "鉴定等级",
+                "WFDJ",
+                "AQDJ",
+                "FWAQDJ",
+            ],
+            SurveyField::IndClass => &[
+                "产业类别",
+                "产业政策类别",
+                "产业目录类别",
+                "产业分类",
+                "CYLB",
+                "CYZCLB",
+            ],
+            SurveyField::IndCode => &[
+                "行业代码",
+                "行业分类代码",
+                "国民经济行业代码",
+                "行业编码",
+                "HYDM",
+                "HYFLDM",
+                "INDUSTRY_CODE",
+            ],
+            SurveyField::Status => &["经营状态", "生产状态", "企业状态", "JYZT", "SCZT"],
+            SurveyField::PlannedUse => &[
+                "规划用途",
+                "规划用地代码",
+                "规划用地性质",
+                "规划地类",
+                "规划用地",
+                "GHYT",
+                "GHYDDM",
+                "GHYDXZ",
+                "GHDL",
+            ],
+            SurveyField::Facilities => &["配套设施", "配套情况", "PTSS"],
+            SurveyField::Scale => &["企业规模", "规上规下", "是否规上", "QYGM"],
+            SurveyField::EnergyVa => &["单位能耗增加值", "能耗增加值", "DWNHZJZ"],
+            SurveyField::RdShare => &["研发经费投入强度", "研发投入强度", "研发强度", "YFTRQD"],
+            SurveyField::LabProd => &["全员劳动生产率", "劳动生产率", "QYLDSCL", "LDSCL"],
+            SurveyField::Consent => &["改造意愿", "同意比例", "意愿比例", "权利人同意比例", "GZYY"],
+            SurveyField::ConsentHeads => &["权益人数同意比例", "人数同意比例", "同意人数比例"],
+        }
+    }
+
     /// Whether a record without a value is rejected (else the value is unknown).
     pub fn required(self) -> bool {
         matches!(self, SurveyField::ParcelId | SurveyField::LandUse)
@@ -197,5 +352,11 @@ impl FieldMap {
     /// ```
     pub fn source(&self, field: SurveyField) -> &str {
         self.0.get(&field).map_or(field.name(), String::as_str)
+    }
+
+    /// Whether `field` is mapped by name (the configuration or `--field`), rather than
+    /// looked up under its own name.
+    pub fn is_set(&self, field: SurveyField) -> bool {
+        self.0.contains_key(&field)
     }
 }

@@ -4,6 +4,7 @@
 
 mod analyse;
 mod progress;
+pub mod sample;
 mod summary;
 mod write;
 
@@ -72,16 +73,7 @@ pub enum Outcome {
     },
 }
 
-/// The bundled sample district: `data/sample/` under the working directory when run
-/// from a checkout, else under the crate's source directory.
-pub fn sample_dir() -> PathBuf {
-    let local = Path::new("data/sample");
-    if local.join("parcels.shp").exists() {
-        local.to_path_buf()
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
-    }
-}
+pub use sample::sample_dir;
 
 /// Every input as read, before validation.
 pub struct Inputs {
@@ -475,7 +467,7 @@ fn resolve_settings(over: &Overrides) -> Result<(Settings, bool)> {
     let mut settings = config::load(over)?;
     let sample = settings.parcels.is_none();
     if sample {
-        let dir = sample_dir();
+        let dir = sample_dir()?;
         settings.parcels = Some(dir.join("parcels.shp"));
         if settings.buildings.is_none() {
             settings.buildings = Some(dir.join("buildings.shp"));
@@ -575,6 +567,14 @@ fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> R
         .collect::<Result<Vec<_>>>()?;
 
     timer.begin(Stage::Validate);
+    ingest::check_fields(
+        &inputs.parcels,
+        &settings.mapping,
+        inputs
+            .buildings
+            .as_ref()
+            .map(|b| (b, &settings.building_fields)),
+    )?;
     let mut parcels =
         ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
     // The model now holds the parcels' geometry and attributes: the raw copy goes.

@@ -5,7 +5,8 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use landsift::config::Overrides;
+use landsift::config::init::InitOptions;
+use landsift::config::{MappedField, Overrides};
 use landsift::constraints::ConstraintKind;
 use landsift::ingest::InvalidPolicy;
 use landsift::model::{Choice, Format, Metres, Mu, OutputLayer, ShpEncoding};
@@ -40,6 +41,10 @@ pub enum Command {
     Run(RunArgs),
     /// Validate inputs and config; write nothing (the summary goes to stdout).
     Check(InputArgs),
+    /// Write a commented configuration for your data (landsift.toml): the layers, their
+    /// CRS and encoding, the code scheme and a field mapping suggested from names and
+    /// values, each with its evidence, and what could not be mapped.
+    Init(InitArgs),
     /// Check a published output folder against its manifest.json (every file listed,
     /// with its SHA-256, and nothing else).
     Verify {
@@ -108,6 +113,55 @@ fn constraint(s: &str) -> Result<(ConstraintKind, PathBuf), String> {
     let kind = ConstraintKind::from_name(kind)
         .ok_or_else(|| format!("'{kind}' is not one of {}", ConstraintKind::names()))?;
     Ok((kind, PathBuf::from(path)))
+}
+
+fn field(s: &str) -> Result<(MappedField, String), String> {
+    MappedField::parse_arg(s)
+}
+
+/// `landsift init`'s options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Files or folders holding the layers (Shapefile, GeoPackage, FileGDB, GeoJSON);
+    /// default: the current directory.
+    #[arg(value_name = "INPUTS")]
+    pub inputs: Vec<PathBuf>,
+    /// The configuration file to write; `-` for standard output.
+    #[arg(short, long, value_name = "FILE", default_value = landsift::config::init::DEFAULT_FILE)]
+    pub output: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Map a field as given, ENGINE=SOURCE (e.g. far=容积率, floors=层数); repeatable.
+    #[arg(long = "field", value_name = "ENGINE=SOURCE", value_parser = field)]
+    pub fields: Vec<(MappedField, String)>,
+    /// Text encoding of Shapefile DBFs, when the files do not say it.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The inputs' CRS, when they do not declare one: EPSG:N, WKT/PROJ, or `local`.
+    #[arg(long = "s-srs", value_name = "CRS")]
+    pub s_srs: Option<String>,
+}
+
+impl InitArgs {
+    pub fn into_options(self) -> InitOptions {
+        let InitArgs {
+            inputs,
+            output,
+            force,
+            fields,
+            encoding,
+            s_srs,
+        } = self;
+        InitOptions {
+            inputs,
+            out: (output.as_os_str() != "-").then_some(output),
+            force,
+            fields,
+            encoding,
+            s_srs,
+        }
+    }
 }
 
 /// Options shared by `run` and `check`.
@@ -188,6 +242,10 @@ pub struct InputArgs {
     /// 0.5, extent_km2 50000 by default); repeatable.
     #[arg(long = "gate", value_name = "NAME=LIMIT", value_parser = gate)]
     pub gates: Vec<(GateKind, Option<f64>)>,
+    /// Map a field, ENGINE=SOURCE (e.g. far=容积率, land_use=DLBM, floors=层数), over the
+    /// config's [fields] and [buildings]; repeatable.
+    #[arg(long = "field", value_name = "ENGINE=SOURCE", value_parser = field)]
+    pub fields: Vec<(MappedField, String)>,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +295,7 @@ impl InputArgs {
             layers,
             shp_encoding,
             gates,
+            fields,
         } = self;
         Overrides {
             config,
@@ -262,6 +321,7 @@ impl InputArgs {
             layers,
             shp_encoding,
             gates,
+            fields,
         }
     }
 }

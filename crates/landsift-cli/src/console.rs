@@ -65,6 +65,13 @@ impl Console {
     }
 
     /// A line on standard error; a closed or full stderr is not worth failing a run for.
+    /// A line on stderr unless `-q`.
+    pub fn tell(&self, line: &str) {
+        if self.verbosity > Verbosity::Quiet {
+            self.say(line);
+        }
+    }
+
     pub fn say(&self, line: &str) {
         if let Some(bar) = self.spinner.lock().ok().and_then(|s| s.clone()) {
             bar.suspend(|| {

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
             true,
         ),
         Command::Verify { dir } => return verify(&dir, &console),
+        Command::Init(args) => return init(args.into_options(), &console),
     };
     match run(&opts, &console) {
         Ok(Outcome::Done(summary)) => {
@@ -88,6 +89,41 @@ fn verify(dir: &std::path::Path, console: &Console) -> ExitCode {
             console.say(&format!("landsift: {p}"));
         }
         ExitCode::from(4)
+    }
+}
+
+/// `landsift init`: the configuration to its file (or standard output), what was found
+/// and what needs a person on stderr.
+fn init(opts: landsift::config::init::InitOptions, console: &Console) -> ExitCode {
+    match landsift::config::init::init(&opts) {
+        Ok(written) => {
+            if written.path.is_none() {
+                let mut stdout = std::io::stdout().lock();
+                if let Err(e) = write!(stdout, "{}", written.text).and_then(|()| stdout.flush()) {
+                    console.say(&format!("landsift: cannot write to standard output: {e}"));
+                    return ExitCode::from(EXIT_OUTPUT);
+                }
+            }
+            for l in written.summary() {
+                console.tell(&format!("landsift: {l}"));
+            }
+            for n in written.notes() {
+                console.say(&format!("landsift: 请核对 check: {n}"));
+            }
+            if let Some(path) = &written.path {
+                console.tell(&format!(
+                    "landsift: wrote {}; run it with: landsift run --config {}",
+                    path.display(),
+                    path.display()
+                ));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let code = u8::try_from(e.exit_code()).unwrap_or(1);
+            console.error(&e.report(), i32::from(code));
+            ExitCode::from(code)
+        }
     }
 }
 
