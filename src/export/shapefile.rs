@@ -35,6 +35,11 @@ pub const REAL_DECIMALS: u8 = 15;
 /// Narrowest integer field: wide enough for any 32-bit value GDAL reads as Integer.
 pub const MIN_INT_WIDTH: usize = 9;
 
+/// DBF rows measured and formatted per parallel task, and blocks formatted before they
+/// are written in order (a few MB of records held at once).
+const DBF_BLOCK_ROWS: usize = 4096;
+const DBF_BLOCKS_PER_WAVE: usize = 16;
+
 const SHP_FILE_CODE: i32 = 9994;
 const SHP_VERSION: i32 = 1000;
 const SHAPE_NULL: i32 = 0;
@@ -685,28 +690,55 @@ fn write_dbf(
             },
         })
         .collect();
-    for (i, row) in layer.iter().enumerate() {
-        check_row(dbf_path, i, &row, layer)?;
-        for ((v, f), col) in row.values.iter().zip(&layer.fields).zip(&mut columns) {
-            let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
-            let Some(text) = text else { continue };
-            let len = match f.kind {
-                FieldKind::Text => {
-                    let (bytes, lost) = text_cell(&text, encoding, unmappable)
-                        .map_err(|c| value_err(i, f, unencodable(c)))?;
-                    if lost {
-                        lossy.add(|| Lossy {
-                            field: f.name.clone(),
-                            fid: Some(i),
-                            id: record_id(layer, i),
-                            value: text.to_string(),
-                        });
-                    }
-                    bytes.len()
+    // Blocks of rows measured in parallel; widths, lost characters and the first error
+    // merged in row order, so the file and messages are the same at any thread count.
+    use rayon::prelude::*;
+    let n_rows = layer.len();
+    let blocks = n_rows.div_ceil(DBF_BLOCK_ROWS);
+    let block_rows = |b: usize| b * DBF_BLOCK_ROWS..n_rows.min((b + 1) * DBF_BLOCK_ROWS);
+    let measured: Vec<Result<(Vec<usize>, LossyLog)>> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let mut widths: Vec<usize> = columns.iter().map(|c| c.width).collect();
+            let mut lost_here = LossyLog::default();
+            for i in block_rows(b) {
+                let row = layer.row(i);
+                check_row(dbf_path, i, &row, layer)?;
+                for ((v, f), width) in row.values.iter().zip(&layer.fields).zip(&mut widths) {
+                    let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
+                    let Some(text) = text else { continue };
+                    let len = match f.kind {
+                        FieldKind::Text => {
+                            let (bytes, lost) = text_cell(&text, encoding, unmappable)
+                                .map_err(|c| value_err(i, f, unencodable(c)))?;
+                            if lost {
+                                lost_here.add(|| Lossy {
+                                    field: f.name.clone(),
+                                    fid: Some(i),
+                                    id: record_id(layer, i),
+                                    value: text.to_string(),
+                                });
+                            }
+                            bytes.len()
+                        }
+                        _ => text.len(),
+                    };
+                    *width = (*width).max(len);
                 }
-                _ => text.len(),
-            };
-            col.width = col.width.max(len);
+            }
+            Ok((widths, lost_here))
+        })
+        .collect();
+    for block in measured {
+        let (widths, lost_here) = block?;
+        for (col, w) in columns.iter_mut().zip(widths) {
+            col.width = col.width.max(w);
+        }
+        lossy.count += lost_here.count;
+        for l in lost_here.listed {
+            if lossy.listed.len() < MAX_LOSSY_LISTED {
+                lossy.listed.push(l);
+            }
         }
     }
 
@@ -755,30 +787,42 @@ fn write_dbf(
     }
     out.write_all(&[0x0D]).map_err(io)?;
 
-    let mut record = Vec::with_capacity(record_len);
-    for (i, row) in layer.iter().enumerate() {
-        record.clear();
-        record.push(b' ');
-        for ((v, f), col) in row.values.iter().zip(fields).zip(&columns) {
-            let start = record.len();
-            let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
-            if let Some(text) = text {
-                if f.kind == FieldKind::Text {
-                    let (bytes, _) = text_cell(&text, encoding, unmappable)
-                        .map_err(|c| value_err(i, f, unencodable(c)))?;
-                    record.extend_from_slice(&bytes);
-                    record.resize(start + col.width, b' ');
+    // Records formatted in parallel blocks, written in order, a few blocks at a time.
+    let format_block = |b: usize| -> Result<Vec<u8>> {
+        let rows = block_rows(b);
+        let mut record = Vec::with_capacity(record_len * rows.len());
+        for i in rows {
+            let row = layer.row(i);
+            record.push(b' ');
+            for ((v, f), col) in row.values.iter().zip(fields).zip(&columns) {
+                let start = record.len();
+                let text = cell_text(v, f).map_err(|m| value_err(i, f, m))?;
+                if let Some(text) = text {
+                    if f.kind == FieldKind::Text {
+                        let (bytes, _) = text_cell(&text, encoding, unmappable)
+                            .map_err(|c| value_err(i, f, unencodable(c)))?;
+                        record.extend_from_slice(&bytes);
+                        record.resize(start + col.width, b' ');
+                    } else {
+                        // Numbers right-aligned.
+                        record.resize(start + col.width - text.len(), b' ');
+                        record.extend_from_slice(text.as_bytes());
+                    }
                 } else {
-                    // Numbers right-aligned.
-                    record.resize(start + col.width - text.len(), b' ');
-                    record.extend_from_slice(text.as_bytes());
+                    record.resize(start + col.width, b' ');
                 }
-            } else {
-                record.resize(start + col.width, b' ');
             }
         }
-        debug_assert_eq!(record.len(), record_len);
-        out.write_all(&record).map_err(io)?;
+        Ok(record)
+    };
+    for wave in (0..blocks).step_by(DBF_BLOCKS_PER_WAVE) {
+        let formatted: Vec<Result<Vec<u8>>> = (wave..blocks.min(wave + DBF_BLOCKS_PER_WAVE))
+            .into_par_iter()
+            .map(format_block)
+            .collect();
+        for block in formatted {
+            out.write_all(&block?).map_err(io)?;
+        }
     }
     out.write_all(&[0x1A]).map_err(io)?;
     out.flush().map_err(io)?;
