@@ -248,27 +248,29 @@ pub fn grow(nodes: &[Node], shaping: &Shaping, allowed: &[bool], level: &Level) 
         cum_area.push(a);
         cum_excess.push(e);
     }
-    // Shaped areas are the costly part: each prefix is shaped at most once.
+    // Each prefix is shaped on a raster of the growth (members and the estimated area of
+    // their closed outline), at most once; only the prefix chosen is drawn as a vector
+    // outline.
     let radius = shape::opening_radius(level.min_m2);
-    type Shaped = (Vec<u32>, MultiPolygon<f64>, f64);
-    let memo = std::cell::RefCell::new(std::collections::BTreeMap::<usize, Shaped>::new());
-    let shaped = |k: usize| -> Shaped {
+    let raster = shaping.canvas(&order, allowed);
+    type Planned = (Vec<u32>, f64);
+    let memo = std::cell::RefCell::new(std::collections::BTreeMap::<usize, Planned>::new());
+    let shaped = |k: usize| -> Planned {
         if let Some(hit) = memo.borrow().get(&k) {
             return hit.clone();
         }
-        let (members, outline) = shaping.area(&order[..k], allowed, radius);
-        let area = geo::Area::unsigned_area(&outline);
-        let out = (members, outline, area);
+        let out = match &raster {
+            Some(r) => shaping.plan(r, &order[..k], allowed, radius),
+            // No finite extent (no valid geometry): the members as grown.
+            None => (order[..k].to_vec(), cum_area[k - 1]),
+        };
         memo.borrow_mut().insert(k, out.clone());
         out
     };
-    let outline_of = |k: usize| -> (MultiPolygon<f64>, f64) {
-        let (_, o, a) = shaped(k);
-        (o, a)
-    };
+    let estimate = |k: usize| shaped(k).1;
     // Outline area ≈ member area × f (the road gaps closed into the circle), f first
-    // guessed and then corrected on the real outline of the chosen prefix: one or two
-    // outlines per circle, not one per candidate prefix.
+    // guessed and then corrected on the shaped prefixes: a few raster shapings per
+    // circle, not one per candidate prefix.
     let len = order.len();
     let pick = |f: f64| -> Option<usize> {
         (1..=len)
@@ -282,20 +284,13 @@ pub fn grow(nodes: &[Node], shaping: &Shaping, allowed: &[bool], level: &Level) 
                     .then(y.cmp(&x))
             })
     };
-    let too_small = |full_m2: f64| {
-        format!(
-            "only {:.2} km² of contiguous land outside exclusions could be reached here (range {:.0}–{:.0} km²)",
-            full_m2 / 1e6,
-            level.min_m2 / 1e6,
-            level.max_m2 / 1e6
-        )
-    };
+    let in_range = |m2: f64| (level.min_m2..=level.max_m2).contains(&m2);
     let mut f = FIRST_GROSS_FACTOR;
     let mut k = pick(f).unwrap_or(len);
-    let mut note = String::new();
+    let mut everything = false;
     for _ in 0..4 {
-        let (_, actual) = outline_of(k);
-        if (level.min_m2..=level.max_m2).contains(&actual) {
+        let actual = estimate(k);
+        if in_range(actual) {
             break;
         }
         f = actual / cum_area[k - 1].max(1.0);
@@ -303,26 +298,57 @@ pub fn grow(nodes: &[Node], shaping: &Shaping, allowed: &[bool], level: &Level) 
             Some(next) if !memo.borrow().contains_key(&next) => k = next,
             Some(_) => break,
             None => {
-                // Nothing fits at this f: when even the whole growth is too small, say so.
-                let (_, full_m2) = outline_of(len);
-                if full_m2 < level.min_m2 {
+                // Nothing fits at this f: when even the whole growth is too small, take it.
+                if estimate(len) < level.min_m2 {
                     k = len;
-                    note = too_small(full_m2);
+                    everything = true;
                 }
                 break;
             }
         }
     }
-    let (shape, outline_m2) = outline_of(k);
-    if note.is_empty() && !(level.min_m2..=level.max_m2).contains(&outline_m2) {
-        note = format!(
+    // The drawn outline decides: where it leaves the range the raster's estimate missed
+    // by a little, so f is corrected on drawn outlines, keeping the one nearest the range.
+    let draw = |k: usize| {
+        let (members, outline) = shaping.draw(shaped(k).0);
+        let m2 = geo::Area::unsigned_area(&outline);
+        (k, members, outline, m2)
+    };
+    let miss = |m2: f64| (level.min_m2 - m2).max(m2 - level.max_m2).max(0.0);
+    let mut best = draw(k);
+    let mut tried = vec![k];
+    while !everything && !in_range(best.3) && tried.len() < 4 {
+        // `best` is always the last drawn: a draw that does not come nearer ends the loop.
+        let f = best.3 / cum_area[best.0 - 1].max(1.0);
+        let Some(next) = pick(f).filter(|n| !tried.contains(n)) else {
+            break;
+        };
+        tried.push(next);
+        let drawn = draw(next);
+        if miss(drawn.3) < miss(best.3) {
+            best = drawn;
+        } else {
+            break;
+        }
+    }
+    let (_, nodes_in, shape, outline_m2) = best;
+    let note = if in_range(outline_m2) {
+        String::new()
+    } else if everything && outline_m2 < level.min_m2 {
+        format!(
+            "only {:.2} km² of contiguous land outside exclusions could be reached here (range {:.0}–{:.0} km²)",
+            outline_m2 / 1e6,
+            level.min_m2 / 1e6,
+            level.max_m2 / 1e6
+        )
+    } else {
+        format!(
             "outline {:.2} km² is outside {:.0}–{:.0} km²: adding or removing one renewal unit or parcel jumps across the range",
             outline_m2 / 1e6,
             level.min_m2 / 1e6,
             level.max_m2 / 1e6
-        );
-    }
-    let (nodes_in, _, _) = shaped(k);
+        )
+    };
     Some(Region {
         mass_m2: nodes_in.iter().map(|&n| nodes[n as usize].mass_m2).sum(),
         area_m2: nodes_in.iter().map(|&n| nodes[n as usize].area_m2).sum(),

@@ -11,6 +11,7 @@ mod nesting;
 mod options;
 pub mod outline;
 pub mod programme;
+mod raster;
 pub mod report;
 mod shape;
 pub mod small;

@@ -18,10 +18,14 @@
 
 use super::circles::Node;
 use super::outline;
-use crate::spatial::planar::point_in_polygon;
-use geo::algorithm::buffer::Buffer;
-use geo::{Area, Intersects, MultiPolygon, Polygon};
+use super::raster::Raster;
+use crate::spatial::planar::{self, point_in_polygon};
+use geo::{Area, BoundingRect, MultiPolygon};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Raster cells per road gap: 20 m cells for the default 100 m circle gap, so the
+/// closing's disc is 2.5 cells across and a 70 m opening 3.5.
+const CELLS_PER_GAP: f64 = 5.0;
 
 /// What shaping needs of a town: its nodes, the parcels' geometry and blocks.
 pub struct Shaping<'a> {
@@ -50,25 +54,74 @@ impl Shaping<'_> {
         outline::outline(&geoms, self.gap)
     }
 
+    /// The raster on which the prefixes of `grown` (a growth order) are shaped: every
+    /// allowed node near the growth and the blocks it touches, on cells of
+    /// `gap / CELLS_PER_GAP`. `None` when the extent is not finite (no valid geometry).
+    pub fn canvas(&self, grown: &[u32], allowed: &[bool]) -> Option<Raster> {
+        let mut reach: BTreeSet<u32> = grown.iter().copied().collect();
+        for &n in grown {
+            for &p in &self.nodes[n as usize].parcels {
+                if let Some(ns) = self.block_nodes.get(&self.block_of[p as usize]) {
+                    reach.extend(ns.iter().copied().filter(|&m| allowed[m as usize]));
+                }
+            }
+        }
+        let rects = reach.iter().flat_map(|&n| {
+            self.nodes[n as usize]
+                .parcels
+                .iter()
+                .filter_map(|&p| self.geoms[p as usize].bounding_rect())
+        });
+        let cell = self.gap.max(1.0) / CELLS_PER_GAP;
+        let extent = planar::grow(planar::extent(rects)?, self.gap / 2.0 + 3.0 * cell);
+        let mut raster = Raster::new(extent, cell)?;
+        for (n, node) in self.nodes.iter().enumerate() {
+            if !allowed[n] {
+                continue;
+            }
+            for &p in &node.parcels {
+                let g = self.geoms[p as usize];
+                if g.bounding_rect()
+                    .is_some_and(|r| planar::rects_meet(r, extent))
+                {
+                    raster.paint(g, n as u32);
+                }
+            }
+        }
+        Some(raster)
+    }
+
     /// The planning area made of `grown` (node indexes): whole blocks, no appendages
-    /// narrower than `2 × radius`, enclosed land included. Only `allowed` nodes join.
-    /// Returns the nodes (ascending) and their outline.
-    pub fn area(
+    /// narrower than `2 × radius`, enclosed land included, decided on `raster`. Only
+    /// `allowed` nodes join. Returns the nodes (ascending) and the area of their closed
+    /// outline as the raster estimates it, m².
+    pub fn plan(
         &self,
+        raster: &Raster,
         grown: &[u32],
         allowed: &[bool],
         radius: f64,
-    ) -> (Vec<u32>, MultiPolygon<f64>) {
+    ) -> (Vec<u32>, f64) {
+        // Cells are painted at their centres, so a gap of g metres leaves g/cell ± 1 empty
+        // cells and an arm of w metres w/cell ± 1 full ones: half a cell more closing and
+        // half a cell less opening treat gaps and arms as the vector outline does.
+        let half = self.gap.max(0.0) / 2.0 + raster.cell() / 2.0;
+        let radius = (radius - raster.cell() / 2.0).max(0.0);
         let blocks = self.whole_blocks(grown, allowed);
-        let first = self.outline(&blocks);
-        let opened = open(&first, radius);
-        let mut kept: Vec<u32> = if opened.0.is_empty() {
+        let first = raster.close(&raster.mask(&self.membership(&blocks)), half);
+        let opened = if radius > 0.0 {
+            raster.open(&first, radius)
+        } else {
+            first.clone()
+        };
+        let opened_empty = !opened.iter().any(|&c| c);
+        let mut kept: Vec<u32> = if opened_empty {
             blocks.clone()
         } else {
             blocks
                 .iter()
                 .copied()
-                .filter(|&n| point_in_polygon(&opened, self.nodes[n as usize].centroid))
+                .filter(|&n| raster.holds(&opened, self.nodes[n as usize].centroid))
                 .collect()
         };
         if kept.is_empty() {
@@ -76,33 +129,29 @@ impl Shaping<'_> {
         }
         let mut kept = self.largest_part(&kept);
         // Enclosed land: every allowed node whose centre lies inside the outer rings.
-        let shell = if opened.0.is_empty() {
-            exteriors(&first)
-        } else {
-            exteriors(&opened)
-        };
-        if let Some(bb) = geo::BoundingRect::bounding_rect(&shell) {
-            let in_set: BTreeSet<u32> = kept.iter().copied().collect();
-            for (n, node) in self.nodes.iter().enumerate() {
-                let c = node.centroid;
-                if allowed[n]
-                    && !in_set.contains(&(n as u32))
-                    && bb.intersects(&c)
-                    && point_in_polygon(&shell, c)
-                {
-                    kept.push(n as u32);
-                }
+        let shell = raster.fill_holes(if opened_empty { &first } else { &opened });
+        let in_set = self.membership(&kept);
+        for (n, node) in self.nodes.iter().enumerate() {
+            if allowed[n] && !in_set[n] && raster.holds(&shell, node.centroid) {
+                kept.push(n as u32);
             }
         }
         kept.sort_unstable();
-        kept.dedup();
         // Enclosed nodes may connect to the rest only through land the circle may not
         // take: one connected part again.
         let mut kept = self.largest_part(&kept);
         kept.sort_unstable();
+        let closed = raster.close(&raster.mask(&self.membership(&kept)), half);
+        let area = raster.area(&closed);
+        (kept, area)
+    }
+
+    /// The vector outline of `kept` (from [`Shaping::plan`]). Nodes the graph joins
+    /// across a gap the closing does not fill leave a second piece: the circle keeps the
+    /// largest. Returns the nodes (ascending) and their outline.
+    pub fn draw(&self, kept: Vec<u32>) -> (Vec<u32>, MultiPolygon<f64>) {
+        let mut kept = kept;
         let mut shape = self.outline(&kept);
-        // Nodes the graph joins across a gap the closing does not fill leave a second
-        // piece: the circle keeps the largest.
         if shape.0.len() > 1 {
             let main = shape
                 .0
@@ -171,6 +220,15 @@ impl Shaping<'_> {
         }
     }
 
+    /// `set` as a membership flag per node.
+    fn membership(&self, set: &[u32]) -> Vec<bool> {
+        let mut member = vec![false; self.nodes.len()];
+        for &n in set {
+            member[n as usize] = true;
+        }
+        member
+    }
+
     /// The connected part (over the node graph) of `set` with the largest area.
     fn largest_part(&self, set: &[u32]) -> Vec<u32> {
         let members: BTreeSet<u32> = set.iter().copied().collect();
@@ -197,30 +255,6 @@ impl Shaping<'_> {
         }
         best.1
     }
-}
-
-/// Morphological opening by `radius` (erode, then dilate): arms narrower than
-/// `2 × radius` vanish, the rest keeps its shape.
-fn open(shape: &MultiPolygon<f64>, radius: f64) -> MultiPolygon<f64> {
-    if radius.is_nan() || radius <= 0.0 || shape.0.is_empty() {
-        return shape.clone();
-    }
-    let eroded = shape.buffer(-radius);
-    if eroded.0.is_empty() {
-        return eroded;
-    }
-    eroded.buffer(radius)
-}
-
-/// The outer rings of a shape (its holes filled).
-fn exteriors(shape: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    MultiPolygon::new(
-        shape
-            .0
-            .iter()
-            .map(|p| Polygon::new(p.exterior().clone(), vec![]))
-            .collect(),
-    )
 }
 
 /// The opening radius is the radius of a disc of the level's smallest size over this:
