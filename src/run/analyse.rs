@@ -12,6 +12,7 @@ use crate::model::{FieldDef, FieldKind, SurveyField, Value};
 use crate::score::{self, ParcelFacts, ParcelScore, ScoreInput};
 use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
+use rayon::prelude::*;
 
 /// What the analysis found, per parcel (parallel to the model's parcels).
 pub struct Analysis {
@@ -325,7 +326,9 @@ fn column(name: &str, kind: FieldKind, values: Vec<Value>) -> Column {
 /// as JSON), `not_eval` (rules whose value was missing: neither passed nor fired), and
 /// `mode` (the renewal mode of a low-efficiency parcel in scope).
 fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
-    let map = |f: &dyn Fn(&ParcelScore) -> Value| scores.iter().map(f).collect::<Vec<_>>();
+    // Per parcel and independent: in parallel, collected in parcel order.
+    let map =
+        |f: &(dyn Fn(&ParcelScore) -> Value + Sync)| scores.par_iter().map(f).collect::<Vec<_>>();
     vec![
         column("low", FieldKind::Int, map(&|s| Value::Int(s.low as i64))),
         column(
@@ -473,7 +476,7 @@ pub(super) fn parcel_states(model: &Model, analysis: &Analysis) -> Vec<ParcelSta
     };
     let z = &analysis.zones;
     parcels
-        .iter()
+        .par_iter()
         .zip(&analysis.scores)
         .zip(digests)
         .enumerate()
