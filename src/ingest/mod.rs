@@ -320,9 +320,14 @@ pub fn prepare_parcels(
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
+        parcels: Vec::with_capacity(raw.features.len()),
         ..Default::default()
     };
     let mut first_seen: HashMap<String, usize> = HashMap::new();
+    // The source attributes a parcel keeps: those the parcels layer passes through.
+    let kept: Vec<usize> = (0..raw.fields.len())
+        .filter(|&i| !mapping.fields.feeds_its_namesake(&raw.fields[i].name))
+        .collect();
     for (feature, verdict) in raw.features.iter().zip(checked) {
         let mut unparsed = Vec::new();
         let survey: Vec<Value> = SurveyField::ALL
@@ -411,11 +416,12 @@ pub fn prepare_parcels(
             index: feature.index,
             area_m2: geometry.unsigned_area(),
             geometry,
-            attrs: feature.values.clone(),
+            attrs: kept.iter().map(|&i| feature.values[i].clone()).collect(),
             survey,
             repaired,
         });
     }
+    out.parcels.shrink_to_fit();
     Ok(out)
 }
 
@@ -444,7 +450,7 @@ pub fn prepare_buildings(
     }
     let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
-    let mut buildings = Vec::new();
+    let mut buildings = Vec::with_capacity(raw.features.len());
     let mut rejects = Vec::new();
     for (feature, verdict) in raw.features.iter().zip(checked) {
         match verdict {
@@ -475,6 +481,7 @@ pub fn prepare_buildings(
             }),
         }
     }
+    buildings.shrink_to_fit();
     Ok((buildings, rejects))
 }
 

@@ -211,7 +211,9 @@ pub struct Parcel {
     pub geometry: MultiPolygon<f64>,
     /// Planar area in the working CRS, m².
     pub area_m2: f64,
-    /// The source attributes, one per source field.
+    /// The source attributes the parcels layer passes through, in source order: every
+    /// source field but those feeding the engine field of their own name
+    /// ([`FieldMap::feeds_its_namesake`]), whose normalised values are in `survey`.
     pub attrs: Vec<Value>,
     /// Normalised survey fields, one per [`SurveyField`], in its order.
     pub survey: Vec<Value>,

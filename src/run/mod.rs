@@ -155,12 +155,15 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     if let Some(b) = &inputs.buildings {
         timer.count("buildings", b.features.len());
     }
-    let model = prepare(&settings, &mut inputs, &mut timer)?;
+    let mut model = prepare(&settings, &mut inputs, &mut timer)?;
     // Gates that validation can judge stop the run before the work; the orphan share
     // waits for the measure.
     let mut facts = gate_facts(&settings, &inputs, &model);
     pass_gates(&facts, &settings)?;
     let measured = analyse::measure(&settings, &criteria, &inputs, &model, &mut timer);
+    if let Some(m) = &measured {
+        release_buildings(&mut inputs, &mut model, &m.orphans);
+    }
     if let (Some(b), Some(m)) = (facts.buildings.as_mut(), measured.as_ref()) {
         b.orphans = Some(m.orphans.len());
     }
@@ -416,6 +419,23 @@ fn record_run(
         inputs,
         fingerprint,
     })
+}
+
+/// Frees the buildings once measured: past the measure only their count and the
+/// orphans' footprints (their own layer) are read; the raw layer keeps its records,
+/// counted in reports.
+fn release_buildings(inputs: &mut Inputs, model: &mut Model, orphans: &[usize]) {
+    if let Some(raw) = inputs.buildings.as_mut() {
+        raw.release(true);
+    }
+    if let Some(buildings) = model.buildings.as_mut() {
+        let mut orphans = orphans.iter().peekable();
+        for (i, b) in buildings.iter_mut().enumerate() {
+            if orphans.next_if_eq(&&i).is_none() {
+                b.geometry = geo::MultiPolygon::new(Vec::new());
+            }
+        }
+    }
 }
 
 /// What the quality gates judge, from the validated model.
