@@ -286,9 +286,11 @@ pub fn check_fields(
     }
 }
 
-/// Validates and normalises a parcels layer into the model in the working CRS.
+/// Validates and normalises a parcels layer into the model in the working CRS. Each
+/// record's geometry and values are freed from `raw` as it is turned into a parcel (the
+/// parcel holds what it needs of them), so the two copies are not held at once.
 pub fn prepare_parcels(
-    raw: &RawLayer,
+    raw: &mut RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
     mapping: &Mapping,
@@ -328,13 +330,16 @@ pub fn prepare_parcels(
     let kept: Vec<usize> = (0..raw.fields.len())
         .filter(|&i| !mapping.fields.feeds_its_namesake(&raw.fields[i].name))
         .collect();
-    for (feature, verdict) in raw.features.iter().zip(checked) {
+    for (feature, verdict) in raw.features.iter_mut().zip(checked) {
+        feature.geometry = None;
+        let mut values = std::mem::take(&mut feature.values);
+        let feature = &*feature;
         let mut unparsed = Vec::new();
         let survey: Vec<Value> = SurveyField::ALL
             .iter()
             .zip(&map)
             .map(|(field, idx)| {
-                let v = idx.map(|i| &feature.values[i]).unwrap_or(&Value::Null);
+                let v = idx.map(|i| &values[i]).unwrap_or(&Value::Null);
                 normalise(v, field.kind(), field.name(), &mut unparsed)
             })
             .collect();
@@ -416,7 +421,10 @@ pub fn prepare_parcels(
             index: feature.index,
             area_m2: geometry.unsigned_area(),
             geometry,
-            attrs: kept.iter().map(|&i| feature.values[i].clone()).collect(),
+            attrs: kept
+                .iter()
+                .map(|&i| std::mem::replace(&mut values[i], Value::Null))
+                .collect(),
             survey,
             repaired,
         });
