@@ -47,12 +47,13 @@ fn seoul_far_and_coverage_match_gdal() {
         height: Some("A31".into()),
         storey_height: 3.5,
     };
-    let raw_p = ingest::read_layer(&parcels_path, None, None).unwrap();
+    let mut raw_p = ingest::read_layer(&parcels_path, None, None).unwrap();
     let src_p = ingest::source_crs(&raw_p, None).unwrap();
     let working = crs::choose_working(&src_p, ingest::centre(&raw_p));
     let epsg = working.crs.epsg.expect("an EPSG working CRS");
     assert_eq!(epsg, 32652, "Seoul: UTM 52N");
-    let prepared = ingest::prepare_parcels(&raw_p, &src_p, &working, &settings.mapping).unwrap();
+    let prepared =
+        ingest::prepare_parcels(&mut raw_p, &src_p, &working, &settings.mapping).unwrap();
     let parcels: Vec<Parcel> = prepared.parcels;
     let raw_b = ingest::read_layer(&bldg_path, None, None).unwrap();
     let src_b = ingest::source_crs(&raw_b, None).unwrap();

@@ -27,15 +27,16 @@ pub fn district(n: usize, settings: &Settings) -> (Vec<Parcel>, Vec<Building>) {
         defects: false,
         ..DistrictParams::with_parcels(n)
     });
-    let raw_p = synth::raw_layer(&district.parcels_layer());
+    let mut raw_p = synth::raw_layer(&district.parcels_layer());
     let raw_b = synth::raw_layer(&district.buildings_layer());
     drop(district);
     let source = crs::identify(&CrsDecl::Epsg(synth::EPSG), std::path::Path::new("synth")).unwrap();
     assert_eq!(source.kind, crs::CrsKind::Projected);
     let working = crs::choose_working(&source, None);
-    let parcels = landsift::ingest::prepare_parcels(&raw_p, &source, &working, &settings.mapping)
-        .unwrap()
-        .parcels;
+    let parcels =
+        landsift::ingest::prepare_parcels(&mut raw_p, &source, &working, &settings.mapping)
+            .unwrap()
+            .parcels;
     let (buildings, _) = landsift::ingest::prepare_buildings(
         &raw_b,
         &source,

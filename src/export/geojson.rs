@@ -23,8 +23,8 @@ pub enum Coordinates<'a> {
 /// transform of its own) is negligible, small enough to keep both cores busy.
 const BLOCK_ROWS: usize = 2048;
 
-/// Blocks formatted before they are written in order: bounds the memory held in
-/// formatted text (a few MB) whatever the layer's size.
+/// Blocks formatted before they are written in order, at most: bounds the memory held
+/// in formatted text whatever the layer's size ([`super::blocks_per_wave`]).
 const BLOCKS_PER_WAVE: usize = 16;
 
 /// Writes a layer as a GeoJSON FeatureCollection.
@@ -54,8 +54,9 @@ pub fn write_geojson(path: &Path, layer: &OutLayer, coords: Coordinates) -> Resu
     };
     let n = layer.len();
     let blocks = n.div_ceil(BLOCK_ROWS);
-    for wave in (0..blocks).step_by(BLOCKS_PER_WAVE) {
-        let formatted: Vec<Result<Vec<u8>>> = (wave..blocks.min(wave + BLOCKS_PER_WAVE))
+    let per_wave = super::blocks_per_wave(BLOCKS_PER_WAVE);
+    for wave in (0..blocks).step_by(per_wave) {
+        let formatted: Vec<Result<Vec<u8>>> = (wave..blocks.min(wave + per_wave))
             .into_par_iter()
             .map(|b| {
                 let rows = b * BLOCK_ROWS..n.min((b + 1) * BLOCK_ROWS);

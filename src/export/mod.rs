@@ -65,6 +65,14 @@ pub fn write_csv(
     std::fs::write(path, buf).map_err(|e| crate::Error::output(path, "cannot write").because(e))
 }
 
+/// How many blocks a writer formats in parallel before writing them in order: two per
+/// thread, so that every thread stays busy, and at most `max`. The formatted blocks
+/// alive at once are what a writer holds beyond the layer; the file is the same
+/// whatever the count.
+pub(crate) fn blocks_per_wave(max: usize) -> usize {
+    (2 * rayon::current_num_threads()).clamp(2, max.max(2))
+}
+
 /// A layer ready to write: fields, and rows borrowing their geometry.
 ///
 /// Rows are either held (`rows`) or made on demand (`OutLayer::generated`): the parcels

@@ -44,9 +44,7 @@ pub fn parcels_fields(
         fields.iter().map(|f| f.name.to_lowercase()).collect();
     let mut passthrough = Vec::new();
     for (i, f) in source_fields.iter().enumerate() {
-        let feeds_its_namesake =
-            SurveyField::from_name(&f.name).is_some_and(|e| mapping.source(e) == f.name);
-        if feeds_its_namesake {
+        if mapping.feeds_its_namesake(&f.name) {
             continue;
         }
         let mut name = f.name.clone();
@@ -87,7 +85,9 @@ pub fn parcels_layer<'a>(
             Value::Text(p.repaired.clone())
         });
         values.extend(columns.iter().map(|c| c.values[i].clone()));
-        values.extend(passthrough.iter().map(|&a| p.attrs[a].clone()));
+        // The parcel keeps the passed-through attributes, in source order (none are
+        // written when the caller gives no source fields).
+        values.extend(p.attrs.iter().take(passthrough.len()).cloned());
         OutRow {
             geometry: Some(&p.geometry),
             values,

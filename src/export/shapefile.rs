@@ -36,7 +36,8 @@ pub const REAL_DECIMALS: u8 = 15;
 pub const MIN_INT_WIDTH: usize = 9;
 
 /// DBF rows measured and formatted per parallel task, and blocks formatted before they
-/// are written in order (a few MB of records held at once).
+/// are written in order, at most (a few MB of records held at once,
+/// [`super::blocks_per_wave`]).
 const DBF_BLOCK_ROWS: usize = 4096;
 const DBF_BLOCKS_PER_WAVE: usize = 16;
 
@@ -815,8 +816,9 @@ fn write_dbf(
         }
         Ok(record)
     };
-    for wave in (0..blocks).step_by(DBF_BLOCKS_PER_WAVE) {
-        let formatted: Vec<Result<Vec<u8>>> = (wave..blocks.min(wave + DBF_BLOCKS_PER_WAVE))
+    let per_wave = super::blocks_per_wave(DBF_BLOCKS_PER_WAVE);
+    for wave in (0..blocks).step_by(per_wave) {
+        let formatted: Vec<Result<Vec<u8>>> = (wave..blocks.min(wave + per_wave))
             .into_par_iter()
             .map(format_block)
             .collect();

@@ -125,6 +125,7 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
         layer_name,
         fields,
         features,
+        released: 0,
         crs,
         encoding: EncodingReport {
             name: "UTF-8".into(),

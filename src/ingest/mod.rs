@@ -286,9 +286,11 @@ pub fn check_fields(
     }
 }
 
-/// Validates and normalises a parcels layer into the model in the working CRS.
+/// Validates and normalises a parcels layer into the model in the working CRS. Each
+/// record's geometry and values are freed from `raw` as it is turned into a parcel (the
+/// parcel holds what it needs of them), so the two copies are not held at once.
 pub fn prepare_parcels(
-    raw: &RawLayer,
+    raw: &mut RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
     mapping: &Mapping,
@@ -320,16 +322,24 @@ pub fn prepare_parcels(
     let label = raw.source.display().to_string();
     let mut out = PreparedParcels {
         fields_missing,
+        parcels: Vec::with_capacity(raw.features.len()),
         ..Default::default()
     };
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    for (feature, verdict) in raw.features.iter().zip(checked) {
+    // The source attributes a parcel keeps: those the parcels layer passes through.
+    let kept: Vec<usize> = (0..raw.fields.len())
+        .filter(|&i| !mapping.fields.feeds_its_namesake(&raw.fields[i].name))
+        .collect();
+    for (feature, verdict) in raw.features.iter_mut().zip(checked) {
+        feature.geometry = None;
+        let mut values = std::mem::take(&mut feature.values);
+        let feature = &*feature;
         let mut unparsed = Vec::new();
         let survey: Vec<Value> = SurveyField::ALL
             .iter()
             .zip(&map)
             .map(|(field, idx)| {
-                let v = idx.map(|i| &feature.values[i]).unwrap_or(&Value::Null);
+                let v = idx.map(|i| &values[i]).unwrap_or(&Value::Null);
                 normalise(v, field.kind(), field.name(), &mut unparsed)
             })
             .collect();
@@ -411,11 +421,15 @@ pub fn prepare_parcels(
             index: feature.index,
             area_m2: geometry.unsigned_area(),
             geometry,
-            attrs: feature.values.clone(),
+            attrs: kept
+                .iter()
+                .map(|&i| std::mem::replace(&mut values[i], Value::Null))
+                .collect(),
             survey,
             repaired,
         });
     }
+    out.parcels.shrink_to_fit();
     Ok(out)
 }
 
@@ -444,7 +458,7 @@ pub fn prepare_buildings(
     }
     let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
-    let mut buildings = Vec::new();
+    let mut buildings = Vec::with_capacity(raw.features.len());
     let mut rejects = Vec::new();
     for (feature, verdict) in raw.features.iter().zip(checked) {
         match verdict {
@@ -475,6 +489,7 @@ pub fn prepare_buildings(
             }),
         }
     }
+    buildings.shrink_to_fit();
     Ok((buildings, rejects))
 }
 

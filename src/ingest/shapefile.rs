@@ -128,6 +128,7 @@ pub fn read_shapefile_detailed(path: &Path, encoding: Option<&str>) -> Result<Sh
             encoding,
             deleted,
             nul_stripped: 0,
+            released: 0,
         },
         deleted,
     })

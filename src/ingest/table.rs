@@ -304,6 +304,7 @@ mod tests {
             },
             deleted: 0,
             nul_stripped: 0,
+            released: 0,
         }
     }
 

@@ -359,4 +359,11 @@ impl FieldMap {
     pub fn is_set(&self, field: SurveyField) -> bool {
         self.0.contains_key(&field)
     }
+
+    /// Whether the source field `name` feeds the engine field of the same name: the
+    /// parcels layer then carries only its normalised value, and the parcel does not
+    /// keep the source value ([`crate::model::Parcel::attrs`]).
+    pub fn feeds_its_namesake(&self, name: &str) -> bool {
+        SurveyField::from_name(name).is_some_and(|e| self.source(e) == name)
+    }
 }

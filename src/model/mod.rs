@@ -162,21 +162,32 @@ pub struct RawLayer {
     /// Text values (and field names) from which NUL characters were removed: no output
     /// format can carry them.
     pub nul_stripped: usize,
+    /// Records [`RawLayer::release`] dropped from `features` once validated: counted in
+    /// [`RawLayer::records`], 0 until then.
+    pub released: usize,
 }
 
 impl RawLayer {
     /// Frees what validation has copied into the model: every feature's geometry and,
-    /// with `values`, its attributes. The records stay (counted in reports, their
-    /// positions kept); a district's raw layers are otherwise a second copy of all its
-    /// data held to the end of the run.
+    /// with `values`, the records themselves (counted on in [`RawLayer::records`]);
+    /// without, the attributes stay, positions kept. A district's raw layers are
+    /// otherwise a second copy of all its data held to the end of the run.
     pub fn release(&mut self, values: bool) {
+        if values {
+            self.released += self.features.len();
+            self.features = Vec::new();
+            return;
+        }
         for f in &mut self.features {
             f.geometry = None;
-            if values {
-                f.values = Vec::new();
-            }
         }
         self.features.shrink_to_fit();
+    }
+
+    /// How many records the layer was read with (deleted DBF records aside), released
+    /// or not.
+    pub fn records(&self) -> usize {
+        self.features.len() + self.released
     }
 
     /// Index of a field by exact name.
@@ -211,7 +222,9 @@ pub struct Parcel {
     pub geometry: MultiPolygon<f64>,
     /// Planar area in the working CRS, m².
     pub area_m2: f64,
-    /// The source attributes, one per source field.
+    /// The source attributes the parcels layer passes through, in source order: every
+    /// source field but those feeding the engine field of their own name
+    /// ([`FieldMap::feeds_its_namesake`]), whose normalised values are in `survey`.
     pub attrs: Vec<Value>,
     /// Normalised survey fields, one per [`SurveyField`], in its order.
     pub survey: Vec<Value>,

@@ -1,7 +1,7 @@
 //! The analysis stages on the validated model: constraint overlay, measures from
 //! buildings, scoring; and the parcels layer's columns they produce.
 
-use super::{Inputs, Model, Stage, Timer};
+use super::{Model, Stage, Timer};
 use crate::changes::state::ParcelState;
 use crate::config::Settings;
 use crate::constraints::{self, Controls};
@@ -32,25 +32,16 @@ pub struct Analysis {
 
 /// The measure stage: FAR, coverage and building counts from the buildings, when given.
 pub(super) fn measure(
-    settings: &Settings,
     criteria: &Criteria,
-    inputs: &Inputs,
     model: &Model,
     timer: &mut Timer<'_>,
 ) -> Option<Measured> {
-    let (buildings, raw) = model.buildings.as_ref().zip(inputs.buildings.as_ref())?;
+    let buildings = model.buildings.as_ref()?;
     timer.begin(Stage::Measure);
-    let heights = criteria
-        .measure
-        .double_tall_storeys
-        .then(|| {
-            settings
-                .building_fields
-                .height
-                .as_deref()
-                .and_then(|h| measure::heights_from_layer(raw, buildings, h))
-        })
-        .flatten();
+    let heights = model
+        .building_heights
+        .clone()
+        .filter(|_| criteria.measure.double_tall_storeys);
     let opts = MeasureOptions {
         double_tall_storeys: criteria.measure.double_tall_storeys,
         heights,

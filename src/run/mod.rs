@@ -94,6 +94,9 @@ pub struct Model {
     pub working: WorkingCrs,
     pub parcels: PreparedParcels,
     pub buildings: Option<Vec<Building>>,
+    /// Each building's height (m) from the height field, when the measure's 8 m rule
+    /// wants it ([`crate::measure::heights_from_layer`], read before the raw layer is freed).
+    pub building_heights: Option<Vec<Option<f64>>>,
     pub building_rejects: Vec<Reject>,
     pub constraints: Vec<ConstraintLayer>,
     pub constraint_rejects: Vec<Reject>,
@@ -155,12 +158,16 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     if let Some(b) = &inputs.buildings {
         timer.count("buildings", b.features.len());
     }
-    let model = prepare(&settings, &mut inputs, &mut timer)?;
+    let heights = criteria.measure.double_tall_storeys;
+    let mut model = prepare(&settings, heights, &mut inputs, &mut timer)?;
     // Gates that validation can judge stop the run before the work; the orphan share
     // waits for the measure.
     let mut facts = gate_facts(&settings, &inputs, &model);
     pass_gates(&facts, &settings)?;
-    let measured = analyse::measure(&settings, &criteria, &inputs, &model, &mut timer);
+    let measured = analyse::measure(&criteria, &model, &mut timer);
+    if let Some(m) = &measured {
+        release_buildings(&mut model, &m.orphans);
+    }
     if let (Some(b), Some(m)) = (facts.buildings.as_mut(), measured.as_ref()) {
         b.orphans = Some(m.orphans.len());
     }
@@ -429,6 +436,20 @@ fn record_run(
     })
 }
 
+/// Frees the buildings once measured: past the measure only their count and the
+/// orphans' footprints (their own layer) are read.
+fn release_buildings(model: &mut Model, orphans: &[usize]) {
+    model.building_heights = None;
+    if let Some(buildings) = model.buildings.as_mut() {
+        let mut orphans = orphans.iter().peekable();
+        for (i, b) in buildings.iter_mut().enumerate() {
+            if orphans.next_if_eq(&&i).is_none() {
+                b.geometry = geo::MultiPolygon::new(Vec::new());
+            }
+        }
+    }
+}
+
 /// What the quality gates judge, from the validated model.
 fn gate_facts(settings: &Settings, inputs: &Inputs, model: &Model) -> GateFacts {
     use geo::BoundingRect;
@@ -437,7 +458,7 @@ fn gate_facts(settings: &Settings, inputs: &Inputs, model: &Model) -> GateFacts 
     let parcels = &model.parcels;
     GateFacts {
         parcels_layer: inputs.parcels.source.display().to_string(),
-        parcels_in: inputs.parcels.features.len(),
+        parcels_in: inputs.parcels.records(),
         parcels_kept: parcels.parcels.len(),
         rejected_by_reason: parcels.rejected_by_reason(),
         scheme: settings.scheme().name(),
@@ -561,8 +582,14 @@ fn is_csv(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
-/// Resolves the CRS of every input and validates them into the model.
-fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> Result<Model> {
+/// Resolves the CRS of every input and validates them into the model; with `heights`,
+/// reads the buildings' heights for the measure.
+fn prepare(
+    settings: &Settings,
+    heights: bool,
+    inputs: &mut Inputs,
+    timer: &mut Timer<'_>,
+) -> Result<Model> {
     let source = ingest::source_crs(&inputs.parcels, settings.s_srs.as_deref())?;
     let centre = (source.kind == CrsKind::Geographic)
         .then(|| ingest::centre(&inputs.parcels))
@@ -587,7 +614,7 @@ fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> R
             .map(|b| (b, &settings.building_fields)),
     )?;
     let mut parcels =
-        ingest::prepare_parcels(&inputs.parcels, &source, &working, &settings.mapping)?;
+        ingest::prepare_parcels(&mut inputs.parcels, &source, &working, &settings.mapping)?;
     // The model now holds the parcels' geometry and attributes: the raw copy goes.
     inputs.parcels.release(true);
     let planning = match (&inputs.planning, &settings.planning) {
@@ -616,9 +643,17 @@ fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> R
         }
         _ => (None, Vec::new()),
     };
-    // Footprints are in the model; the raw attributes stay for the height field.
+    // The footprints are in the model, the heights read: the raw layer goes.
+    let building_heights = match (
+        &inputs.buildings,
+        &buildings,
+        &settings.building_fields.height,
+    ) {
+        (Some(raw), Some(bs), Some(h)) if heights => crate::measure::heights_from_layer(raw, bs, h),
+        _ => None,
+    };
     if let Some(b) = inputs.buildings.as_mut() {
-        b.release(false);
+        b.release(true);
     }
     let mut constraints = Vec::new();
     let mut constraint_rejects = Vec::new();
@@ -678,6 +713,7 @@ fn prepare(settings: &Settings, inputs: &mut Inputs, timer: &mut Timer<'_>) -> R
         working,
         parcels,
         buildings,
+        building_heights,
         building_rejects,
         constraints,
         constraint_rejects,

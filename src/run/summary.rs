@@ -29,7 +29,7 @@ pub(super) fn build(
     let report = |l: &RawLayer| InputReport {
         path: l.source.display().to_string(),
         layer: l.layer_name.clone(),
-        features: l.features.len(),
+        features: l.records(),
         deleted: l.deleted,
         encoding: l.encoding.clone(),
         crs: model.source.label(),
@@ -95,12 +95,12 @@ pub(super) fn build(
         scheme: settings.scheme().name(),
         invalid_policy: settings.invalid(),
         sample_district: sample,
-        parcels_in: inputs.parcels.features.len(),
+        parcels_in: inputs.parcels.records(),
         parcels_out: parcels.len(),
         parcels_rejected: prepared.rejects.len(),
         parcels_repaired: prepared.repaired,
         rejected_by_reason: by_reason,
-        buildings_in: inputs.buildings.as_ref().map(|b| b.features.len()),
+        buildings_in: inputs.buildings.as_ref().map(|b| b.records()),
         buildings_out: model.buildings.as_ref().map(|b| b.len()),
         buildings_rejected: inputs
             .buildings

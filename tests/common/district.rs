@@ -29,13 +29,13 @@ pub fn scored(seed: u64, parcels: usize, towns: usize) -> Scored {
         defects: false,
         ..DistrictParams::default()
     });
-    let raw = synth::raw_layer(&district.parcels_layer());
+    let mut raw = synth::raw_layer(&district.parcels_layer());
     let extents = district.towns.iter().map(|t| t.extent).collect();
     drop(district);
     let settings = config::load(&Overrides::default()).unwrap();
     let source = crs::identify(&CrsDecl::Epsg(4547), std::path::Path::new("synth")).unwrap();
     let working = crs::choose_working(&source, None);
-    let prepared = ingest::prepare_parcels(&raw, &source, &working, &settings.mapping).unwrap();
+    let prepared = ingest::prepare_parcels(&mut raw, &source, &working, &settings.mapping).unwrap();
     assert!(prepared.rejects.is_empty(), "{:?}", prepared.rejects);
     let parcels = prepared.parcels;
     let criteria = criteria::load_preset("national-default").unwrap();

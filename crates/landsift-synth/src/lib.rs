@@ -1907,6 +1907,7 @@ pub fn raw_layer(layer: &OutLayer<'_>) -> landsift::model::RawLayer {
         },
         deleted: 0,
         nul_stripped: 0,
+        released: 0,
     }
 }
 
