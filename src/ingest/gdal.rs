@@ -1,7 +1,8 @@
 //! GeoJSON (RFC 7946 and the legacy `crs` member), GeoPackage and FileGDB through GDAL.
 //!
-//! A GDAL `Dataset` is `Send` but not `Sync`: the layer is read on one thread and turned
-//! into `geo` types here; validation then runs in parallel on the model.
+//! A GDAL `Dataset` is `Send` but not `Sync`: a layer is read on one thread and turned
+//! into `geo` types as it is read, except a large GeoPackage table, read in FID ranges on
+//! as many threads, each with its own handle on the file, and joined in FID order.
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -40,77 +41,17 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
             (Some("EPSG"), Ok(code)) if code > 0 => CrsDecl::Epsg(code as u32),
             _ => CrsDecl::Definition(srs.to_wkt().unwrap_or_default()),
         });
-    let list_types: Vec<bool> = lyr
+    let kinds: Vec<ReadAs> = lyr
         .defn()
         .fields()
-        .map(|f| {
-            matches!(
-                f.field_type(),
-                OGRFieldType::OFTIntegerList
-                    | OGRFieldType::OFTInteger64List
-                    | OGRFieldType::OFTRealList
-                    | OGRFieldType::OFTStringList
-            )
-        })
+        .map(|f| ReadAs::of(f.field_type()))
         .collect();
     let declared = lyr.feature_count();
-    let mut features = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 24));
-    // GDAL reports a read error (a corrupt page, a truncated file) by ending the
-    // iteration and setting its thread's last error: check both, so a partial read is
-    // an error and never a smaller layer.
-    // SAFETY: resets this thread's GDAL error state; no pointers involved.
-    unsafe { gdal_sys::CPLErrorReset() };
-    for (index, feature) in lyr.features().enumerate() {
-        let values = (0..fields.len())
-            .map(|i| {
-                // SAFETY: the feature handle is alive for this call; `i` is a field index.
-                let set = unsafe {
-                    gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), i as i32) != 0
-                };
-                if !set {
-                    return Value::Null;
-                }
-                // gdal 0.19 builds list values from GDAL's pointer without a null check
-                // (undefined behaviour for an empty list): lists are read here instead.
-                if list_types[i] {
-                    // SAFETY: as above.
-                    return unsafe { list_value(feature.c_feature(), i as i32) };
-                }
-                match feature.field(i) {
-                    Ok(Some(v)) => to_value(v),
-                    _ => Value::Null,
-                }
-            })
-            .collect();
-        let geometry = feature.geometry().and_then(|g| {
-            // SAFETY: reads the handle only to test it for null (a feature without
-            // geometry can hand out a geometry wrapping none).
-            if unsafe { g.c_geometry() }.is_null() || g.is_empty() {
-                return None;
-            }
-            // A geometry geo cannot hold (e.g. FileGDB curves) reads as none and is
-            // rejected with the reason `empty_geometry`.
-            geo::Geometry::<f64>::try_from(g).ok()
-        });
-        features.push(RawFeature {
-            index,
-            geometry,
-            values,
-        });
-        // Only an error from fetching the next feature may remain when the loop ends,
-        // not one from converting this feature.
-        // SAFETY: as above.
-        unsafe { gdal_sys::CPLErrorReset() };
-    }
-    if let Some(message) = last_gdal_error() {
-        return Err(Error::input(
-            path,
-            format!(
-                "layer '{layer_name}': reading stopped after record {} of {declared}: {message}",
-                features.len()
-            ),
-        ));
-    }
+    let features = match partitions(&ds, &lyr, declared) {
+        Some((fid, ranges)) => read_partitions(path, &layer_name, &fid, &ranges, &kinds, declared)?,
+        None => read_features(&mut lyr, &kinds, declared)
+            .map_err(|(read, message)| stopped(path, &layer_name, read, declared, &message))?,
+    };
     if u64::try_from(features.len()).ok() != Some(declared) {
         return Err(Error::input(
             path,
@@ -134,6 +75,346 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
         deleted: 0,
         nul_stripped: 0,
     })
+}
+
+/// Fewest features a partition of a parallel read holds: below this, opening the
+/// source once more costs more than it saves.
+const MIN_PARTITION: u64 = 20_000;
+
+/// The error of a read that stopped early: `read` records came before the failure.
+fn stopped(path: &Path, layer_name: &str, read: usize, declared: u64, message: &str) -> Error {
+    Error::input(
+        path,
+        format!(
+            "layer '{layer_name}': reading stopped after record {read} of {declared}: {message}"
+        ),
+    )
+}
+
+/// Reads a layer's features from where its reading stands to its end, in order,
+/// numbering them from 0. GDAL reports a read error (a corrupt page, a truncated file)
+/// by ending the iteration and setting its thread's last error: both are checked, so a
+/// partial read is an error (`(records read, message)`) and never a smaller layer.
+fn read_features(
+    lyr: &mut gdal::vector::Layer<'_>,
+    kinds: &[ReadAs],
+    expected: u64,
+) -> std::result::Result<Vec<RawFeature>, (usize, String)> {
+    let mut features = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(1 << 24));
+    // SAFETY: resets this thread's GDAL error state; no pointers involved.
+    unsafe { gdal_sys::CPLErrorReset() };
+    for (index, feature) in lyr.features().enumerate() {
+        // SAFETY: the feature handle is alive for the whole call.
+        let (geometry, values) = unsafe { convert(feature.c_feature(), kinds) };
+        // Date and other rare types read through the `gdal` crate.
+        let values = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(v) => v,
+                None => match feature.field(i) {
+                    Ok(Some(v)) => to_value(v),
+                    _ => Value::Null,
+                },
+            })
+            .collect();
+        features.push(RawFeature {
+            index,
+            geometry,
+            values,
+        });
+        // Only an error from fetching the next feature may remain when the loop ends,
+        // not one from converting this feature.
+        // SAFETY: as above.
+        unsafe { gdal_sys::CPLErrorReset() };
+    }
+    match last_gdal_error() {
+        Some(message) => Err((features.len(), message)),
+        None => Ok(features),
+    }
+}
+
+/// How a parallel read splits a GeoPackage table: its FID column and inclusive FID
+/// ranges, one a worker, in FID order. `None` reads on one thread: another format, a
+/// small layer, one thread, or a table whose FIDs cannot be asked for.
+///
+/// A GeoPackage table is a SQLite rowid table keyed by its FID, and GDAL reads it in
+/// FID order with or without a FID filter: the ranges read one after the other give the
+/// features in the order one sequential read gives them.
+fn partitions(
+    ds: &Dataset,
+    lyr: &gdal::vector::Layer<'_>,
+    declared: u64,
+) -> Option<(String, Vec<(i64, i64)>)> {
+    let workers = rayon::current_num_threads().min(16) as u64;
+    let workers = workers.min(declared / MIN_PARTITION);
+    if workers < 2 || ds.driver().short_name() != "GPKG" {
+        return None;
+    }
+    // SAFETY: the layer handle is alive; GDAL returns an empty string for no FID column.
+    let fid = unsafe {
+        let p = gdal_sys::OGR_L_GetFIDColumn(lyr.c_layer());
+        (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+    }?;
+    if fid.is_empty() || fid.contains('"') || lyr.name().contains('"') {
+        return None;
+    }
+    let sql = format!(
+        "SELECT MIN(\"{fid}\"), MAX(\"{fid}\") FROM \"{}\"",
+        lyr.name()
+    );
+    let (lo, hi) = {
+        let mut rs = ds
+            .execute_sql(&sql, None, gdal::vector::sql::Dialect::DEFAULT)
+            .ok()??;
+        let row = rs.features().next()?;
+        let int = |i: usize| match row.field(i) {
+            Ok(Some(FieldValue::Integer64Value(v))) => Some(v),
+            Ok(Some(FieldValue::IntegerValue(v))) => Some(i64::from(v)),
+            _ => None,
+        };
+        (int(0)?, int(1)?)
+    };
+    // SAFETY: the SQL may leave an error behind; the reads reset it themselves.
+    unsafe { gdal_sys::CPLErrorReset() };
+    if hi < lo {
+        return None;
+    }
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    let w = i128::from(workers);
+    let ranges = (0..w)
+        .map(|k| {
+            let a = i128::from(lo) + span * k / w;
+            let b = i128::from(lo) + span * (k + 1) / w - 1;
+            (a as i64, b as i64)
+        })
+        .filter(|(a, b)| a <= b)
+        .collect();
+    Some((fid, ranges))
+}
+
+/// Reads a GeoPackage table in FID ranges, each on its own thread with its own handle
+/// on the file, and joins them in FID order.
+fn read_partitions(
+    path: &Path,
+    layer_name: &str,
+    fid: &str,
+    ranges: &[(i64, i64)],
+    kinds: &[ReadAs],
+    declared: u64,
+) -> Result<Vec<RawFeature>> {
+    use rayon::prelude::*;
+    type Part = std::result::Result<Vec<RawFeature>, (usize, String)>;
+    let parts: Vec<Result<Part>> = ranges
+        .par_iter()
+        .map(|&(a, b)| {
+            let ds = Dataset::open(path)
+                .map_err(|e| Error::input(path, "GDAL cannot open it").because(e))?;
+            let mut lyr = ds.layer_by_name(layer_name).map_err(|e| {
+                Error::input(path, format!("cannot read layer '{layer_name}'")).because(e)
+            })?;
+            lyr.set_attribute_filter(&format!("\"{fid}\" >= {a} AND \"{fid}\" <= {b}"))
+                .map_err(|e| {
+                    Error::input(path, format!("cannot read layer '{layer_name}'")).because(e)
+                })?;
+            Ok(read_features(
+                &mut lyr,
+                kinds,
+                declared / ranges.len() as u64,
+            ))
+        })
+        .collect();
+    let mut features: Vec<RawFeature> =
+        Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 24));
+    for part in parts {
+        match part? {
+            Ok(mut p) => features.append(&mut p),
+            Err((read, message)) => {
+                return Err(stopped(
+                    path,
+                    layer_name,
+                    features.len() + read,
+                    declared,
+                    &message,
+                ))
+            }
+        }
+    }
+    for (index, f) in features.iter_mut().enumerate() {
+        f.index = index;
+    }
+    Ok(features)
+}
+
+/// How a field's values are read: the common types straight from GDAL, lists by
+/// [`list_value`], the rest (dates, times, binary) through the `gdal` crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadAs {
+    Int,
+    Int64,
+    Real,
+    Text,
+    List,
+    Other,
+}
+
+impl ReadAs {
+    fn of(t: OGRFieldType::Type) -> Self {
+        match t {
+            OGRFieldType::OFTInteger => ReadAs::Int,
+            OGRFieldType::OFTInteger64 => ReadAs::Int64,
+            OGRFieldType::OFTReal => ReadAs::Real,
+            OGRFieldType::OFTString => ReadAs::Text,
+            OGRFieldType::OFTIntegerList
+            | OGRFieldType::OFTInteger64List
+            | OGRFieldType::OFTRealList
+            | OGRFieldType::OFTStringList => ReadAs::List,
+            _ => ReadAs::Other,
+        }
+    }
+}
+
+/// One feature's geometry and values; `None` for a value of a field read as
+/// [`ReadAs::Other`] that is set.
+///
+/// # Safety
+/// `f` must be a live feature handle of a layer whose fields `kinds` describes.
+unsafe fn convert(
+    f: gdal_sys::OGRFeatureH,
+    kinds: &[ReadAs],
+) -> (Option<geo::Geometry<f64>>, Vec<Option<Value>>) {
+    let values = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let i = i as i32;
+            if gdal_sys::OGR_F_IsFieldSetAndNotNull(f, i) == 0 {
+                return Some(Value::Null);
+            }
+            Some(match kind {
+                ReadAs::Int => Value::Int(i64::from(gdal_sys::OGR_F_GetFieldAsInteger(f, i))),
+                ReadAs::Int64 => Value::Int(gdal_sys::OGR_F_GetFieldAsInteger64(f, i)),
+                ReadAs::Real => Value::Real(gdal_sys::OGR_F_GetFieldAsDouble(f, i)),
+                ReadAs::Text => {
+                    let p = gdal_sys::OGR_F_GetFieldAsString(f, i);
+                    if p.is_null() {
+                        return Some(Value::Null);
+                    }
+                    let s = std::ffi::CStr::from_ptr(p).to_string_lossy();
+                    if s.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(s.into_owned())
+                    }
+                }
+                // gdal 0.19 builds list values from GDAL's pointer without a null check
+                // (undefined behaviour for an empty list): lists are read here instead.
+                ReadAs::List => list_value(f, i),
+                ReadAs::Other => return None,
+            })
+        })
+        .collect();
+    let g = gdal_sys::OGR_F_GetGeometryRef(f);
+    // A feature without geometry, or with an empty one, has none. A geometry geo cannot
+    // hold (e.g. FileGDB curves, Z or M) reads as none and is rejected with the reason
+    // `empty_geometry`.
+    let geometry = if g.is_null() || gdal_sys::OGR_G_IsEmpty(g) == 1 {
+        None
+    } else {
+        to_geo(g)
+    };
+    (geometry, values)
+}
+
+/// A GDAL geometry as a `geo` one, for the types `gdal`'s own conversion takes
+/// (2D points, lines, polygons, their collections), with a line's vertices copied in one
+/// call; `None` for any other type, as there.
+///
+/// # Safety
+/// `g` must be a live, non-null geometry handle.
+unsafe fn to_geo(g: gdal_sys::OGRGeometryH) -> Option<geo::Geometry<f64>> {
+    use gdal_sys::OGRwkbGeometryType as T;
+    let parts = |g: gdal_sys::OGRGeometryH| {
+        (0..gdal_sys::OGR_G_GetGeometryCount(g).max(0)).map(move |n| {
+            let part = gdal_sys::OGR_G_GetGeometryRef(g, n);
+            if part.is_null() {
+                None
+            } else {
+                to_geo(part)
+            }
+        })
+    };
+    Some(match gdal_sys::OGR_G_GetGeometryType(g) {
+        T::wkbPoint => {
+            let (mut x, mut y, mut z) = (0.0, 0.0, 0.0);
+            gdal_sys::OGR_G_GetPoint(g, 0, &mut x, &mut y, &mut z);
+            geo::Geometry::Point(geo::Point::new(x, y))
+        }
+        T::wkbLineString => geo::Geometry::LineString(line(g)),
+        T::wkbPolygon => {
+            let mut rings = parts(g).map(|r| match r? {
+                geo::Geometry::LineString(l) => Some(l),
+                _ => None,
+            });
+            let exterior = rings.next().flatten()?;
+            let holes = rings.collect::<Option<Vec<_>>>()?;
+            geo::Geometry::Polygon(geo::Polygon::new(exterior, holes))
+        }
+        T::wkbMultiPoint => geo::Geometry::MultiPoint(geo::MultiPoint(
+            parts(g)
+                .map(|p| match p? {
+                    geo::Geometry::Point(p) => Some(p),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        )),
+        T::wkbMultiLineString => geo::Geometry::MultiLineString(geo::MultiLineString(
+            parts(g)
+                .map(|p| match p? {
+                    geo::Geometry::LineString(l) => Some(l),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        )),
+        T::wkbMultiPolygon => geo::Geometry::MultiPolygon(geo::MultiPolygon(
+            parts(g)
+                .map(|p| match p? {
+                    geo::Geometry::Polygon(p) => Some(p),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+        )),
+        T::wkbGeometryCollection => geo::Geometry::GeometryCollection(geo::GeometryCollection(
+            parts(g).collect::<Option<_>>()?,
+        )),
+        _ => return None,
+    })
+}
+
+/// A line's vertices (x, y), copied by GDAL in one call.
+///
+/// # Safety
+/// `g` must be a live line (or ring) handle.
+unsafe fn line(g: gdal_sys::OGRGeometryH) -> geo::LineString<f64> {
+    let n = usize::try_from(gdal_sys::OGR_G_GetPointCount(g)).unwrap_or(0);
+    let mut coords = vec![geo::Coord { x: 0.0, y: 0.0 }; n];
+    if n > 0 {
+        let stride = std::mem::size_of::<geo::Coord<f64>>() as i32;
+        let base = coords.as_mut_ptr();
+        // SAFETY: `coords` holds `n` coordinates, each `stride` bytes apart; GDAL
+        // writes at most the line's `n` points into x and y and nothing into z.
+        let got = gdal_sys::OGR_G_GetPoints(
+            g,
+            std::ptr::addr_of_mut!((*base).x).cast(),
+            stride,
+            std::ptr::addr_of_mut!((*base).y).cast(),
+            stride,
+            std::ptr::null_mut(),
+            0,
+        );
+        coords.truncate(usize::try_from(got).unwrap_or(0));
+    }
+    geo::LineString(coords)
 }
 
 /// The message of this thread's last GDAL error of class failure or worse, if any.
@@ -277,5 +558,111 @@ fn to_value(v: FieldValue) -> Value {
         FieldValue::Integer64ListValue(v) => list(&v),
         FieldValue::RealListValue(v) => list(&v),
         FieldValue::StringListValue(v) => list(&v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn read_on(threads: usize, path: &Path) -> RawLayer {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| read_gdal(path, None).unwrap())
+    }
+
+    /// A GeoPackage large enough to be read in FID ranges, with gaps in its FIDs (deleted
+    /// rows), null geometries and values, reads as one thread reads it: same records,
+    /// same order, same values.
+    #[test]
+    fn a_geopackage_read_in_fid_ranges_equals_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("p.geojson");
+        let n = 60_000;
+        let mut text = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
+        for i in 0..n {
+            let (x, y) = ((i % 300) as f64 * 10.0, (i / 300) as f64 * 10.0);
+            let geometry = if i % 1000 == 7 {
+                "null".to_string()
+            } else {
+                format!(
+                    "{{\"type\":\"Polygon\",\"coordinates\":[[[{x},{y}],[{},{y}],[{},{}],[{x},{y}]]]}}",
+                    x + 9.5,
+                    x + 9.5,
+                    y + 9.25
+                )
+            };
+            let name = if i % 11 == 0 {
+                "null".into()
+            } else {
+                format!("\"P{i}\"")
+            };
+            text.push_str(&format!(
+                "{}{{\"type\":\"Feature\",\"properties\":{{\"name\":{name},\"n\":{i},\"r\":{}}},\"geometry\":{geometry}}}\n",
+                if i > 0 { "," } else { "" },
+                i as f64 / 8.0
+            ));
+        }
+        text.push_str("]}\n");
+        std::fs::write(&json, text).unwrap();
+        let gpkg = dir.path().join("p.gpkg");
+        let ok = Command::new("ogr2ogr")
+            .args(["-f", "GPKG", "-nln", "p"])
+            .arg(&gpkg)
+            .arg(&json)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ogr2ogr");
+        {
+            let ds = gdal::Dataset::open_ex(
+                &gpkg,
+                gdal::DatasetOptions {
+                    open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE
+                        | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            ds.execute_sql(
+                "DELETE FROM p WHERE fid % 7 = 0 OR (fid > 20000 AND fid < 26000)",
+                None,
+                gdal::vector::sql::Dialect::DEFAULT,
+            )
+            .unwrap();
+        }
+        let one = read_on(1, &gpkg);
+        let ds = Dataset::open(&gpkg).unwrap();
+        let lyr = ds.layer(0).unwrap();
+        let declared = lyr.feature_count();
+        assert_eq!(declared, one.features.len() as u64);
+        assert!(declared > 2 * MIN_PARTITION, "{declared}");
+        let (_, ranges) = partitions(&ds, &lyr, declared).expect("split on 2+ threads");
+        assert!(ranges.len() >= 2, "{ranges:?}");
+        let many = read_on(4, &gpkg);
+        assert_eq!(one.features.len(), many.features.len());
+        for (a, b) in one.features.iter().zip(&many.features) {
+            assert_eq!(a.index, b.index);
+            assert_eq!(a.geometry, b.geometry, "record {}", a.index);
+            assert_eq!(a.values, b.values, "record {}", a.index);
+        }
+        // The records are those left, in FID order (FID 1 is record 0, `i` = FID − 1),
+        // with their values and shapes.
+        let f = &many.features[1];
+        assert_eq!(f.values[0], Value::Text("P1".into()));
+        assert_eq!(f.values[1], Value::Int(1));
+        assert_eq!(f.values[2], Value::Real(0.125));
+        assert!(many.features.iter().any(|f| f.geometry.is_none()));
+        assert!(many.features.iter().any(|f| f.values[0].is_null()));
+        match &f.geometry {
+            Some(geo::Geometry::Polygon(p)) => {
+                assert_eq!(p.exterior().0.len(), 4);
+                assert_eq!(p.exterior().0[2], geo::coord! { x: 19.5, y: 9.25 });
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

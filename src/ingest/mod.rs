@@ -325,12 +325,15 @@ pub fn prepare_parcels(
         parcels: Vec::with_capacity(raw.features.len()),
         ..Default::default()
     };
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
     // The source attributes a parcel keeps: those the parcels layer passes through.
     let kept: Vec<usize> = (0..raw.fields.len())
         .filter(|&i| !mapping.fields.feeds_its_namesake(&raw.fields[i].name))
         .collect();
-    for (feature, verdict) in raw.features.iter_mut().zip(checked) {
+    // Each record's own verdict (geometry, id, land use) in parallel; then, in record
+    // order, the duplicate ids and the counts. Blocks of records bound what is held twice;
+    // each record gives up its raw geometry and values as it is judged.
+    let lu_idx = SurveyField::LandUse.index();
+    let judge = |feature: &mut RawFeature, verdict: Checked| {
         feature.geometry = None;
         let mut values = std::mem::take(&mut feature.values);
         let feature = &*feature;
@@ -346,43 +349,33 @@ pub fn prepare_parcels(
         let id = survey[SurveyField::ParcelId.index()]
             .as_text()
             .unwrap_or_default();
-        let mut reject = |reason: &str, detail: String| {
-            out.rejects.push(Reject {
-                source: label.clone(),
-                index: feature.index,
-                id: id.clone(),
-                reason: reason.into(),
-                detail,
-            })
+        let reject = |reason: &'static str, detail: String| Judged::Reject {
+            id: id.clone(),
+            reason,
+            detail,
         };
         let (geometry, repaired) = match verdict {
             Checked::Valid { geometry, repaired } => (geometry, repaired),
-            Checked::Invalid { reason, detail } => {
-                reject(reason, detail);
-                continue;
-            }
+            Checked::Invalid { reason, detail } => return reject(reason, detail),
         };
         if id.is_empty() {
-            reject(
+            return reject(
                 "missing_id",
                 format!(
                     "no value in field '{}'",
                     mapping.fields.source(SurveyField::ParcelId)
                 ),
             );
-            continue;
         }
-        let lu_idx = SurveyField::LandUse.index();
         let raw_code = survey[lu_idx].as_text().unwrap_or_default();
         if raw_code.is_empty() {
-            reject(
+            return reject(
                 "missing_land_use",
                 format!(
                     "no value in field '{}'",
                     mapping.fields.source(SurveyField::LandUse)
                 ),
             );
-            continue;
         }
         let code = mapping
             .recode
@@ -390,47 +383,93 @@ pub fn prepare_parcels(
             .map(|c| normalise_code(c))
             .unwrap_or_else(|| normalise_code(&raw_code));
         if mapping.scheme.name_of(&code).is_none() {
-            reject(
+            return reject(
                 "unknown_land_use",
                 format!(
                     "land-use code '{raw_code}' is not in the {} scheme",
                     mapping.scheme.name()
                 ),
             );
-            continue;
-        }
-        if let Some(first) = first_seen.get(&id) {
-            reject(
-                "duplicate_id",
-                format!("id '{id}' already used by record {first}"),
-            );
-            continue;
-        }
-        first_seen.insert(id.clone(), feature.index);
-        for name in unparsed {
-            *out.values_unparsed.entry(name.to_string()).or_default() += 1;
         }
         let mut survey = survey;
         survey[lu_idx] = Value::Text(code);
-        if !repaired.is_empty() {
-            out.repaired += 1;
-        }
         use geo::Area;
-        out.parcels.push(Parcel {
-            id,
-            index: feature.index,
-            area_m2: geometry.unsigned_area(),
-            geometry,
-            attrs: kept
-                .iter()
-                .map(|&i| std::mem::replace(&mut values[i], Value::Null))
-                .collect(),
-            survey,
-            repaired,
-        });
+        Judged::Parcel {
+            parcel: Parcel {
+                id,
+                index: feature.index,
+                area_m2: geometry.unsigned_area(),
+                geometry,
+                attrs: kept
+                    .iter()
+                    .map(|&i| std::mem::replace(&mut values[i], Value::Null))
+                    .collect(),
+                survey,
+                repaired,
+            },
+            unparsed,
+        }
+    };
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut checked = checked.into_iter();
+    for block in raw.features.chunks_mut(JUDGED_BLOCK) {
+        let verdicts: Vec<Checked> = checked.by_ref().take(block.len()).collect();
+        let judged: Vec<Judged> = block
+            .par_iter_mut()
+            .zip(verdicts)
+            .map(|(feature, verdict)| judge(feature, verdict))
+            .collect();
+        for (feature, judged) in block.iter().zip(judged) {
+            let mut reject = |id: String, reason: &str, detail: String| {
+                out.rejects.push(Reject {
+                    source: label.clone(),
+                    index: feature.index,
+                    id,
+                    reason: reason.into(),
+                    detail,
+                })
+            };
+            let (parcel, unparsed) = match judged {
+                Judged::Parcel { parcel, unparsed } => (parcel, unparsed),
+                Judged::Reject { id, reason, detail } => {
+                    reject(id, reason, detail);
+                    continue;
+                }
+            };
+            if let Some(first) = first_seen.get(&parcel.id) {
+                let detail = format!("id '{}' already used by record {first}", parcel.id);
+                reject(parcel.id, "duplicate_id", detail);
+                continue;
+            }
+            first_seen.insert(parcel.id.clone(), feature.index);
+            for name in unparsed {
+                *out.values_unparsed.entry(name.to_string()).or_default() += 1;
+            }
+            if !parcel.repaired.is_empty() {
+                out.repaired += 1;
+            }
+            out.parcels.push(parcel);
+        }
     }
     out.parcels.shrink_to_fit();
     Ok(out)
+}
+
+/// Records judged in parallel at a time by [`prepare_parcels`].
+const JUDGED_BLOCK: usize = 1 << 16;
+
+/// One parcel record's verdict before the duplicate-id check.
+enum Judged {
+    Parcel {
+        parcel: Parcel,
+        /// Survey fields whose value could not be read as a number.
+        unparsed: Vec<&'static str>,
+    },
+    Reject {
+        id: String,
+        reason: &'static str,
+        detail: String,
+    },
 }
 
 /// Validates a buildings layer (footprints with floors); buildings need no id.
