@@ -134,40 +134,41 @@ impl Raster {
 
     /// Every cell within `r` metres of the mask.
     pub fn dilate(&self, mask: &[bool], r: f64) -> Mask {
-        let r = r / self.cell;
+        let r = (r / self.cell).max(0.0);
         let (nx, ny) = (self.nx, self.ny);
-        // Per row, the distance (cells) to the nearest masked cell of the row.
-        let far = u32::MAX / 2;
+        let reach = (r.floor() as usize).min(250);
+        // Per row, the distance (cells) to the nearest masked cell of the row, capped just
+        // beyond the disc's reach: bytes, so the passes below run 32 cells an instruction.
+        let far = (reach + 1) as u8;
         let mut row_dist = vec![far; nx * ny];
         for j in 0..ny {
             let row = &mask[j * nx..(j + 1) * nx];
             let out = &mut row_dist[j * nx..(j + 1) * nx];
-            let mut last = None;
+            let mut d = far;
             for i in 0..nx {
-                if row[i] {
-                    last = Some(i);
-                }
-                if let Some(l) = last {
-                    out[i] = (i - l) as u32;
-                }
+                d = if row[i] {
+                    0
+                } else {
+                    d.saturating_add(1).min(far)
+                };
+                out[i] = d;
             }
-            let mut next = None;
+            let mut d = far;
             for i in (0..nx).rev() {
-                if row[i] {
-                    next = Some(i);
-                }
-                if let Some(n) = next {
-                    out[i] = out[i].min((n - i) as u32);
-                }
+                d = if row[i] {
+                    0
+                } else {
+                    d.saturating_add(1).min(far)
+                };
+                out[i] = out[i].min(d);
             }
         }
         // A cell is in when some row dy away has a masked cell within the disc's
         // half-width at dy.
-        let reach = r.floor() as usize;
-        let half: Vec<u32> = (0..=reach)
-            .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as u32)
+        let half: Vec<u8> = (0..=reach)
+            .map(|dy| (r * r - (dy * dy) as f64).max(0.0).sqrt().floor() as u8)
             .collect();
-        let mut out = vec![false; nx * ny];
+        let mut out = vec![0u8; nx * ny];
         for j in 0..ny {
             let cells = &mut out[j * nx..(j + 1) * nx];
             for (dy, &w) in half.iter().enumerate() {
@@ -177,12 +178,12 @@ impl Raster {
                     };
                     let src = &row_dist[jj * nx..(jj + 1) * nx];
                     for (c, &d) in cells.iter_mut().zip(src) {
-                        *c |= d <= w;
+                        *c |= (d <= w) as u8;
                     }
                 }
             }
         }
-        out
+        out.into_iter().map(|c| c != 0).collect()
     }
 
     /// The cells of the mask farther than `r` metres from every cell outside it (cells
