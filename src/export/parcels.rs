@@ -14,12 +14,36 @@ const COMPUTED: &[(&str, FieldKind)] = &[
     ("geom_fix", FieldKind::Text),
 ];
 
-/// A column the pipeline computed for every parcel (score, measures, zone ids…).
-#[derive(Debug, Clone)]
-pub struct Column {
+/// A column the pipeline computes for every parcel (score, measures, zone ids…): its
+/// field, and how to make a parcel's value from what the pipeline keeps (scores,
+/// measures, zones), when a row is written; no column of values is held.
+pub struct Column<'a> {
     pub def: FieldDef,
-    /// One value per parcel, in parcel order.
-    pub values: Vec<Value>,
+    value: Box<ValueOf<'a>>,
+}
+
+/// How a column makes the value of the parcel at an index (in parcel order).
+type ValueOf<'a> = dyn Fn(usize) -> Value + Send + Sync + 'a;
+
+impl<'a> Column<'a> {
+    /// A column of field `def` whose value for parcel `i` is `value(i)`.
+    pub fn new(def: FieldDef, value: impl Fn(usize) -> Value + Send + Sync + 'a) -> Self {
+        Column {
+            def,
+            value: Box::new(value),
+        }
+    }
+
+    /// The value of the parcel at index `i`.
+    pub fn value(&self, i: usize) -> Value {
+        (self.value)(i)
+    }
+}
+
+impl std::fmt::Debug for Column<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column").field("def", &self.def).finish()
+    }
 }
 
 /// The parcels layer's fields: engine fields, area, the pipeline's columns, then the
@@ -68,7 +92,7 @@ pub fn parcels_layer<'a>(
     parcels: &'a [Parcel],
     source_fields: &[FieldDef],
     mapping: &FieldMap,
-    columns: &'a [Column],
+    columns: &'a [Column<'a>],
 ) -> OutLayer<'a> {
     let defs: Vec<FieldDef> = columns.iter().map(|c| c.def.clone()).collect();
     let (fields, passthrough) = parcels_fields(source_fields, mapping, &defs);
@@ -84,7 +108,7 @@ pub fn parcels_layer<'a>(
         } else {
             Value::Text(p.repaired.clone())
         });
-        values.extend(columns.iter().map(|c| c.values[i].clone()));
+        values.extend(columns.iter().map(|c| c.value(i)));
         // The parcel keeps the passed-through attributes, in source order (none are
         // written when the caller gives no source fields).
         values.extend(p.attrs.iter().take(passthrough.len()).cloned());

@@ -26,8 +26,6 @@ pub struct Analysis {
     pub town: Vec<String>,
     /// How parcels were placed in towns, when a town boundary layer was given.
     pub towns: Option<TownAssignment>,
-    /// The columns they add to the parcels layer.
-    pub columns: Vec<Column>,
 }
 
 /// The measure stage: FAR, coverage and building counts from the buildings, when given.
@@ -52,8 +50,7 @@ pub(super) fn measure(
     Some(measured)
 }
 
-/// The stages after the measure: constraint overlay, scoring, zoning, and the columns
-/// they add to the parcels layer.
+/// The stages after the measure: constraint overlay, scoring, zoning.
 pub(super) fn analyse(
     settings: &Settings,
     criteria: &Criteria,
@@ -100,10 +97,6 @@ pub(super) fn analyse(
     timer.count("small", zones.small.len());
     timer.end();
 
-    let mut columns = score_columns(&scores, criteria);
-    columns.extend(control_columns(model, controls.as_deref(), parcels.len()));
-    columns.extend(measure_columns(measured.as_ref(), parcels.len()));
-    columns.extend(zone_columns(&zones));
     Analysis {
         controls,
         measured,
@@ -112,7 +105,6 @@ pub(super) fn analyse(
         excluded,
         town,
         towns,
-        columns,
     }
 }
 
@@ -260,14 +252,13 @@ fn towns_of(settings: &Settings, model: &Model) -> (Vec<String>, Option<TownAssi
 }
 
 /// `unit_id`, `middle_id`, `large_id` (empty outside) and `scattered` (0/1).
-fn zone_columns(zones: &Zones) -> Vec<Column> {
-    let ids = |of: &[Option<u32>], zs: &[zone::Zone]| {
-        of.iter()
-            .map(|z| {
-                z.map(|i| Value::Text(zs[i as usize].id.clone()))
-                    .unwrap_or(Value::Null)
-            })
-            .collect()
+fn zone_columns<'a>(zones: &'a Zones) -> Vec<Column<'a>> {
+    let ids = |of: &'a [Option<u32>], zs: &'a [zone::Zone]| {
+        move |i: usize| {
+            of[i]
+                .map(|z| Value::Text(zs[z as usize].id.clone()))
+                .unwrap_or(Value::Null)
+        }
     };
     vec![
         column(
@@ -288,11 +279,7 @@ fn zone_columns(zones: &Zones) -> Vec<Column> {
         column(
             "scattered",
             FieldKind::Int,
-            zones
-                .scattered
-                .iter()
-                .map(|&s| Value::Int(s as i64))
-                .collect(),
+            per(&zones.scattered, |&s| Value::Int(s as i64)),
         ),
     ]
 }
@@ -305,37 +292,51 @@ fn text(s: &str) -> Value {
     }
 }
 
-fn column(name: &str, kind: FieldKind, values: Vec<Value>) -> Column {
-    Column {
-        def: FieldDef::new(name, kind),
-        values,
-    }
+fn column<'a>(
+    name: &str,
+    kind: FieldKind,
+    value: impl Fn(usize) -> Value + Send + Sync + 'a,
+) -> Column<'a> {
+    Column::new(FieldDef::new(name, kind), value)
+}
+
+/// A column's value from each parcel's item in `items` (parallel to the parcels).
+fn per<'a, T: Sync>(
+    items: &'a [T],
+    f: impl Fn(&'a T) -> Value + Send + Sync + 'a,
+) -> impl Fn(usize) -> Value + Send + Sync + 'a {
+    move |i| f(&items[i])
 }
 
 /// `low`, `ltype` (key) and `ltype_zh`, `class`, `score`, `reasons` (rule ids, fits a
 /// DBF), `reasons_zh` (the Chinese text), `reasons_js` (rule, value, operator, threshold
 /// as JSON), `not_eval` (rules whose value was missing: neither passed nor fired), and
 /// `mode` (the renewal mode of a low-efficiency parcel in scope).
-fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
-    // Per parcel and independent: in parallel, collected in parcel order.
-    let map =
-        |f: &(dyn Fn(&ParcelScore) -> Value + Sync)| scores.par_iter().map(f).collect::<Vec<_>>();
+fn score_columns<'a>(scores: &'a [ParcelScore], criteria: &'a Criteria) -> Vec<Column<'a>> {
     vec![
-        column("low", FieldKind::Int, map(&|s| Value::Int(s.low as i64))),
+        column(
+            "low",
+            FieldKind::Int,
+            per(scores, |s| Value::Int(s.low as i64)),
+        ),
         column(
             "ltype",
             FieldKind::Text,
-            map(&|s| s.ltype.map(|t| text(t.name())).unwrap_or(Value::Null)),
+            per(scores, |s| {
+                s.ltype.map(|t| text(t.name())).unwrap_or(Value::Null)
+            }),
         ),
         column(
             "ltype_zh",
             FieldKind::Text,
-            map(&|s| s.ltype.map(|t| text(t.label_zh())).unwrap_or(Value::Null)),
+            per(scores, |s| {
+                s.ltype.map(|t| text(t.label_zh())).unwrap_or(Value::Null)
+            }),
         ),
         column(
             "class",
             FieldKind::Text,
-            map(&|s| {
+            per(scores, |s| {
                 s.class
                     .map(|c| Value::Text(c.to_string()))
                     .unwrap_or(Value::Null)
@@ -344,18 +345,22 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
         column(
             "score",
             FieldKind::Real,
-            map(&|s| s.score.map(Value::Real).unwrap_or(Value::Null)),
+            per(scores, |s| s.score.map(Value::Real).unwrap_or(Value::Null)),
         ),
-        column("reasons", FieldKind::Text, map(&|s| text(&s.reasons_ids()))),
+        column(
+            "reasons",
+            FieldKind::Text,
+            per(scores, |s| text(&s.reasons_ids())),
+        ),
         column(
             "reasons_zh",
             FieldKind::Text,
-            map(&|s| text(&s.reasons_zh(criteria))),
+            per(scores, |s| text(&s.reasons_zh(criteria))),
         ),
         column(
             "reasons_js",
             FieldKind::Text,
-            map(&|s| {
+            per(scores, |s| {
                 if s.fired.is_empty() {
                     Value::Null
                 } else {
@@ -366,85 +371,75 @@ fn score_columns(scores: &[ParcelScore], criteria: &Criteria) -> Vec<Column> {
         column(
             "not_eval",
             FieldKind::Text,
-            map(&|s| text(&s.not_evaluable.join(";"))),
+            per(scores, |s| text(&s.not_evaluable.join(";"))),
         ),
         column(
             "mode",
             FieldKind::Text,
-            map(&|s| s.mode_zh(criteria).map_or(Value::Null, text)),
+            per(scores, |s| s.mode_zh(criteria).map_or(Value::Null, text)),
         ),
     ]
 }
 
 /// `excluded` (always), `excl_why`, `controls` (工改工), and the share inside each
 /// constraint layer.
-fn control_columns(model: &Model, controls: Option<&[Controls]>, n: usize) -> Vec<Column> {
+fn control_columns<'a>(model: &'a Model, controls: Option<&'a [Controls]>) -> Vec<Column<'a>> {
     let Some(controls) = controls else {
         return vec![
-            column("excluded", FieldKind::Int, vec![Value::Int(0); n]),
-            column("excl_why", FieldKind::Text, vec![Value::Null; n]),
+            column("excluded", FieldKind::Int, |_| Value::Int(0)),
+            column("excl_why", FieldKind::Text, |_| Value::Null),
         ];
     };
     let mut cols = vec![
         column(
             "excluded",
             FieldKind::Int,
-            controls
-                .iter()
-                .map(|c| Value::Int(c.excluded as i64))
-                .collect(),
+            per(controls, |c| Value::Int(c.excluded as i64)),
         ),
-        column(
-            "excl_why",
-            FieldKind::Text,
-            controls.iter().map(|c| text(&c.why)).collect(),
-        ),
+        column("excl_why", FieldKind::Text, per(controls, |c| text(&c.why))),
         column(
             "controls",
             FieldKind::Text,
-            controls.iter().map(|c| text(&c.tags)).collect(),
+            per(controls, |c| text(&c.tags)),
         ),
     ];
-    for (i, l) in model.constraints.iter().enumerate() {
+    for (k, l) in model.constraints.iter().enumerate() {
         cols.push(column(
             l.kind.share_field(),
             FieldKind::Real,
-            controls.iter().map(|c| Value::Real(c.shares[i])).collect(),
+            per(controls, move |c| Value::Real(c.shares[k])),
         ));
     }
     cols
 }
 
 /// `far_m`, `cov_m` (measured, unrounded) and `n_bldg`; null without buildings.
-fn measure_columns(measured: Option<&Measured>, n: usize) -> Vec<Column> {
-    let get = |f: &dyn Fn(&measure::ParcelMeasure) -> Value| match measured {
-        Some(m) => m.per_parcel.iter().map(f).collect(),
-        None => vec![Value::Null; n],
+fn measure_columns(measured: Option<&Measured>) -> Vec<Column<'_>> {
+    let get = |name: &str, kind: FieldKind, f: fn(&measure::ParcelMeasure) -> Value| match measured
+    {
+        Some(m) => column(name, kind, per(&m.per_parcel, f)),
+        None => column(name, kind, |_| Value::Null),
     };
     vec![
-        column(
-            "far_m",
-            FieldKind::Real,
-            get(&|m| m.far_known().map_or(Value::Null, Value::Real)),
-        ),
-        column("cov_m", FieldKind::Real, get(&|m| Value::Real(m.coverage))),
-        column(
-            "n_bldg",
-            FieldKind::Int,
-            get(&|m| Value::Int(m.n_bldg as i64)),
-        ),
+        get("far_m", FieldKind::Real, |m| {
+            m.far_known().map_or(Value::Null, Value::Real)
+        }),
+        get("cov_m", FieldKind::Real, |m| Value::Real(m.coverage)),
+        get("n_bldg", FieldKind::Int, |m| Value::Int(m.n_bldg as i64)),
     ]
 }
 
 impl Analysis {
-    /// Rebuilds the zone-id columns (after the zones were renamed to stable ids).
-    pub(super) fn refresh_zone_columns(&mut self) {
-        let fresh = zone_columns(&self.zones);
-        for c in fresh {
-            if let Some(old) = self.columns.iter_mut().find(|o| o.def.name == c.def.name) {
-                *old = c;
-            }
-        }
+    /// The columns the analysis adds to the parcels layer, in order: score, controls,
+    /// measures, zone ids. Each parcel's value is made from the scores, controls,
+    /// measures and zones when a row is written, so none is held per parcel; the zone
+    /// ids are the zones' ids when called (stable ids once renamed).
+    pub fn columns<'a>(&'a self, model: &'a Model, criteria: &'a Criteria) -> Vec<Column<'a>> {
+        let mut columns = score_columns(&self.scores, criteria);
+        columns.extend(control_columns(model, self.controls.as_deref()));
+        columns.extend(measure_columns(self.measured.as_ref()));
+        columns.extend(zone_columns(&self.zones));
+        columns
     }
 
     /// The position of a zone of `level` by its id.

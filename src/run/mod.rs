@@ -176,7 +176,6 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     let fared = previous.as_ref().map(|p| {
         crate::changes::zone_ids::stabilise(&mut analysis.zones, &model.parcels.parcels, p)
     });
-    analysis.refresh_zone_columns();
     let states = analyse::parcel_states(&model, &analysis);
     let changes = match &previous {
         Some(p) => {

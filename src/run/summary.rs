@@ -9,7 +9,7 @@ use crate::export::summary::{
     ConstraintReport, ConstraintsSummary, InputReport, MeasureReport, QualityReport, ScoringReport,
     Summary,
 };
-use crate::model::{Areas, Format, RawLayer};
+use crate::model::{Areas, FieldDef, Format, RawLayer};
 use crate::quality::{self, Warning};
 use crate::score;
 use std::collections::BTreeMap;
@@ -166,9 +166,14 @@ pub(super) fn build(
         timings_s: BTreeMap::new(),
     };
     summary.warnings = warnings(&summary);
+    let columns: Vec<FieldDef> = analysis
+        .columns(model, criteria)
+        .into_iter()
+        .map(|c| c.def)
+        .collect();
     summary
         .warnings
-        .extend(layout_warnings(settings, inputs, analysis));
+        .extend(layout_warnings(settings, inputs, &columns));
     if !model.barrier_rejects.is_empty() {
         let n = model.barrier_rejects.len();
         summary.warnings.push(Warning::new(
@@ -186,7 +191,8 @@ pub(super) fn build(
 
 /// What the outputs cannot hold: NUL characters, and source attributes beyond what a
 /// DBF or a GeoPackage table holds — found here, before anything is written.
-fn layout_warnings(settings: &Settings, inputs: &Inputs, analysis: &Analysis) -> Vec<Warning> {
+/// `columns`: the fields the analysis adds to the parcels layer.
+fn layout_warnings(settings: &Settings, inputs: &Inputs, columns: &[FieldDef]) -> Vec<Warning> {
     let mut w = Vec::new();
     let n = |x: usize| quality::group_digits(x as i64);
     let nul: usize = std::iter::once(&inputs.parcels)
@@ -205,9 +211,8 @@ fn layout_warnings(settings: &Settings, inputs: &Inputs, analysis: &Analysis) ->
             ),
         ));
     }
-    let defs: Vec<_> = analysis.columns.iter().map(|c| c.def.clone()).collect();
     let (fields, _) =
-        export::parcels::parcels_fields(&inputs.parcels.fields, &settings.mapping.fields, &defs);
+        export::parcels::parcels_fields(&inputs.parcels.fields, &settings.mapping.fields, columns);
     for (format, limit, file) in [
         (Format::Shp, export::DBF_MAX_FIELDS, "parcels.shp"),
         (Format::Gpkg, export::GPKG_MAX_FIELDS, "landsift.gpkg"),

@@ -69,11 +69,12 @@ pub(super) fn write_outputs(
     let stage = stage.to_path_buf();
     let sel = &settings.output;
     timer.begin(Stage::WriteGeojson);
+    let columns = analysis.columns(model, results.criteria);
     let parcels = export::parcels::parcels_layer(
         &model.parcels.parcels,
         &inputs.parcels.fields,
         &settings.mapping.fields,
-        &analysis.columns,
+        &columns,
     );
     let z = &analysis.zones;
     let circles = [
