@@ -360,35 +360,25 @@ unsafe fn to_geo(g: gdal_sys::OGRGeometryH) -> Option<geo::Geometry<f64>> {
             let holes = rings.collect::<Option<Vec<_>>>()?;
             geo::Geometry::Polygon(geo::Polygon::new(exterior, holes))
         }
-        T::wkbMultiPoint => geo::Geometry::MultiPoint(geo::MultiPoint(
-            parts(g)
-                .map(|p| match p? {
-                    geo::Geometry::Point(p) => Some(p),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
-        )),
-        T::wkbMultiLineString => geo::Geometry::MultiLineString(geo::MultiLineString(
-            parts(g)
-                .map(|p| match p? {
-                    geo::Geometry::LineString(l) => Some(l),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
-        )),
-        T::wkbMultiPolygon => geo::Geometry::MultiPolygon(geo::MultiPolygon(
-            parts(g)
-                .map(|p| match p? {
-                    geo::Geometry::Polygon(p) => Some(p),
-                    _ => None,
-                })
-                .collect::<Option<_>>()?,
-        )),
+        // A part of another type than the collection's makes the geometry unreadable.
+        T::wkbMultiPoint => geo::Geometry::MultiPoint(geo::MultiPoint(typed(parts(g))?)),
+        T::wkbMultiLineString => {
+            geo::Geometry::MultiLineString(geo::MultiLineString(typed(parts(g))?))
+        }
+        T::wkbMultiPolygon => geo::Geometry::MultiPolygon(geo::MultiPolygon(typed(parts(g))?)),
         T::wkbGeometryCollection => geo::Geometry::GeometryCollection(geo::GeometryCollection(
             parts(g).collect::<Option<_>>()?,
         )),
         _ => return None,
     })
+}
+
+/// The parts of a multi-geometry as the one type `P` they must all be, `None` when a
+/// part is unreadable or of another type.
+fn typed<P: TryFrom<geo::Geometry<f64>>>(
+    parts: impl Iterator<Item = Option<geo::Geometry<f64>>>,
+) -> Option<Vec<P>> {
+    parts.map(|p| P::try_from(p?).ok()).collect()
 }
 
 /// A line's vertices (x, y), copied by GDAL in one call.

@@ -273,6 +273,19 @@ mod tests {
         ])
     }
 
+    /// A 400 m block with a 100 m courtyard.
+    fn donut() -> MultiPolygon<f64> {
+        let mut donut = square(100.0, 100.0, 400.0);
+        donut.0[0].interiors_push(vec![
+            (200.0, 200.0),
+            (300.0, 200.0),
+            (300.0, 300.0),
+            (200.0, 300.0),
+            (200.0, 200.0),
+        ]);
+        donut
+    }
+
     fn grid(w: f64, cell: f64) -> Raster {
         Raster::new(
             Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: w, y: w }),
@@ -284,14 +297,7 @@ mod tests {
     #[test]
     fn painting_covers_the_polygon_and_leaves_its_holes() {
         let mut r = grid(1000.0, 10.0);
-        let mut donut = square(100.0, 100.0, 400.0);
-        donut.0[0].interiors_push(vec![
-            (200.0, 200.0),
-            (300.0, 200.0),
-            (300.0, 300.0),
-            (200.0, 300.0),
-            (200.0, 200.0),
-        ]);
+        let donut = donut();
         r.paint(&donut, 0);
         let m = r.mask(&[true]);
         assert!(
@@ -360,14 +366,7 @@ mod tests {
     #[test]
     fn holes_are_filled_and_the_outside_is_not() {
         let mut r = grid(1000.0, 10.0);
-        let mut donut = square(100.0, 100.0, 400.0);
-        donut.0[0].interiors_push(vec![
-            (200.0, 200.0),
-            (300.0, 200.0),
-            (300.0, 300.0),
-            (200.0, 300.0),
-            (200.0, 200.0),
-        ]);
+        let donut = donut();
         r.paint(&donut, 0);
         let filled = r.fill_holes(&r.mask(&[true]));
         assert!(r.holds(&filled, coord! { x: 250.0, y: 250.0 }));
