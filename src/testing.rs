@@ -1,6 +1,6 @@
 //! Fixtures shared by the unit tests (integration tests have `tests/common`).
 
-use crate::model::{Choice, Parcel, SurveyField, Value};
+use crate::model::{Choice, Parcel, Row, SurveyField, Value};
 use geo::{polygon, Area, MultiPolygon, Polygon};
 
 /// An axis-aligned rectangle, counter-clockwise from `(x0, y0)`.
@@ -22,8 +22,8 @@ pub fn parcel(id: &str, index: usize, geometry: impl Into<MultiPolygon<f64>>) ->
         index,
         area_m2: geometry.unsigned_area(),
         geometry,
-        attrs: Vec::new(),
-        survey: vec![Value::Null; SurveyField::ALL.len()],
+        attrs: Row::default(),
+        survey: vec![Value::Null; SurveyField::ALL.len()].into(),
         repaired: String::new(),
     }
 }
@@ -33,11 +33,13 @@ pub fn parcel(id: &str, index: usize, geometry: impl Into<MultiPolygon<f64>>) ->
 pub fn parcel_with(id: &str, land_use: &str, values: &[(&str, Value)]) -> Parcel {
     let mut p = parcel(id, 0, MultiPolygon::new(vec![]));
     p.area_m2 = 1000.0;
-    p.survey[SurveyField::ParcelId.index()] = Value::Text(id.into());
-    p.survey[SurveyField::LandUse.index()] = Value::Text(land_use.into());
+    p.survey
+        .set(SurveyField::ParcelId.index(), Value::Text(id.into()));
+    p.survey
+        .set(SurveyField::LandUse.index(), Value::Text(land_use.into()));
     for (name, v) in values {
         let f = SurveyField::from_name(name).unwrap_or_else(|| panic!("no field {name}"));
-        p.survey[f.index()] = v.clone();
+        p.survey.set(f.index(), v.clone());
     }
     p
 }

@@ -271,8 +271,8 @@ fn timing_on_generated_district() {
             index: i,
             area_m2: p.area_m2,
             geometry: p.geometry,
-            attrs: vec![],
-            survey: vec![],
+            attrs: Default::default(),
+            survey: Default::default(),
             repaired: String::new(),
         })
         .collect();

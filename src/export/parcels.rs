@@ -4,7 +4,7 @@
 use super::{OutLayer, OutRow};
 use crate::model::{
     m2_to_mu, Choice, FieldDef, FieldKind, FieldMap, OutputLayer, Parcel, Reject, SurveyField,
-    Value,
+    Value, ValueRef,
 };
 
 /// Engine fields appended after the model fields.
@@ -100,7 +100,7 @@ pub fn parcels_layer<'a>(
         let p = &parcels[i];
         let mut values =
             Vec::with_capacity(p.survey.len() + COMPUTED.len() + columns.len() + passthrough.len());
-        values.extend_from_slice(&p.survey);
+        values.extend(p.survey.iter().map(ValueRef::to_value));
         values.push(Value::Real(p.area_m2));
         values.push(Value::Real(m2_to_mu(p.area_m2)));
         values.push(if p.repaired.is_empty() {
@@ -111,7 +111,12 @@ pub fn parcels_layer<'a>(
         values.extend(columns.iter().map(|c| c.value(i)));
         // The parcel keeps the passed-through attributes, in source order (none are
         // written when the caller gives no source fields).
-        values.extend(p.attrs.iter().take(passthrough.len()).cloned());
+        values.extend(
+            p.attrs
+                .iter()
+                .take(passthrough.len())
+                .map(ValueRef::to_value),
+        );
         OutRow {
             geometry: Some(&p.geometry),
             values,

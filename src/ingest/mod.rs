@@ -404,7 +404,7 @@ pub fn prepare_parcels(
                     .iter()
                     .map(|&i| std::mem::replace(&mut values[i], Value::Null))
                     .collect(),
-                survey,
+                survey: survey.into(),
                 repaired,
             },
             unparsed,

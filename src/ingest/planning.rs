@@ -11,7 +11,7 @@
 
 use crate::crs::{SourceCrs, WorkingCrs};
 use crate::error::{Error, Result};
-use crate::model::{Parcel, RawLayer, SurveyField, Value};
+use crate::model::{Parcel, RawLayer, SurveyField, Value, ValueRef};
 use crate::spatial::index::{areas_inside, EnvelopeIndex};
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -145,10 +145,10 @@ pub fn apply(
                 continue;
             }
         };
-        if matches!(&p.survey[slot], Value::Text(old) if *old != code) {
+        if matches!(p.survey.get(slot), ValueRef::Text(old) if old != code) {
             report.field_replaced += 1;
         }
-        p.survey[slot] = Value::Text(code);
+        p.survey.set(slot, Value::Text(code));
     }
     Ok(report)
 }

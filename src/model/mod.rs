@@ -3,12 +3,14 @@
 mod choice;
 mod fields;
 mod outputs;
+mod row;
 pub mod time;
 mod units;
 
 pub use choice::Choice;
 pub use fields::{FieldMap, SurveyField};
 pub use outputs::{Format, OutputLayer, ShpEncoding};
+pub use row::{Row, ValueRef};
 pub use units::{m2_to_mu, Areas, Metres, Mu, Range, M2_PER_HA, M2_PER_KM2, M2_PER_MU};
 
 use geo::MultiPolygon;
@@ -225,17 +227,17 @@ pub struct Parcel {
     /// The source attributes the parcels layer passes through, in source order: every
     /// source field but those feeding the engine field of their own name
     /// ([`FieldMap::feeds_its_namesake`]), whose normalised values are in `survey`.
-    pub attrs: Vec<Value>,
+    pub attrs: Row,
     /// Normalised survey fields, one per [`SurveyField`], in its order.
-    pub survey: Vec<Value>,
+    pub survey: Row,
     /// What repair did to the geometry, empty when nothing.
     pub repaired: String,
 }
 
 impl Parcel {
     /// The normalised value of a survey field.
-    pub fn survey_value(&self, field: SurveyField) -> &Value {
-        &self.survey[field.index()]
+    pub fn survey_value(&self, field: SurveyField) -> ValueRef<'_> {
+        self.survey.get(field.index())
     }
 }
 

@@ -19,7 +19,7 @@ use crate::constraints::{ConstraintKind, Controls};
 use crate::criteria::{Criteria, MeasuredField, Op, Threshold};
 use crate::landuse::{normalise_code, LandClass, Scheme, UseGroup};
 use crate::measure::Measured;
-use crate::model::{Parcel, SurveyField, Value};
+use crate::model::{Parcel, SurveyField, ValueRef};
 use rayon::prelude::*;
 pub(crate) use read::{Read, Subject};
 use rules::Outcome;
@@ -155,10 +155,10 @@ pub struct ScoreInput<'a> {
 
 /// The low-efficiency type of a parcel's land-use code in `scheme`.
 pub fn land_type(parcel: &Parcel, scheme: Scheme) -> Option<LandClass> {
-    match parcel.survey.get(SurveyField::LandUse.index())? {
+    match parcel.survey_value(SurveyField::LandUse) {
         // Ingest stores the code normalised: no allocation on this per-parcel path
         // (a code from elsewhere, e.g. `701`, is normalised on the slow path).
-        Value::Text(code) => scheme
+        ValueRef::Text(code) => scheme
             .land_class(code)
             .or_else(|| scheme.land_class(&normalise_code(code))),
         other => scheme.land_class(&normalise_code(&other.as_text()?)),

@@ -7,7 +7,7 @@ use crate::criteria::{
     industry, FieldRef, IndustryEdition, MeasureSettings, MeasuredField, Prefer,
 };
 use crate::landuse::Scheme;
-use crate::model::{Parcel, SurveyField, Value};
+use crate::model::{Parcel, SurveyField, ValueRef};
 
 /// A parcel value as the rules read it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,13 +19,13 @@ pub(crate) enum Read<'a> {
 }
 
 impl<'a> Read<'a> {
-    pub(crate) fn of(value: Option<&'a Value>) -> Read<'a> {
+    pub(crate) fn of(value: ValueRef<'a>) -> Read<'a> {
         match value {
-            None | Some(Value::Null) => Read::Missing,
-            Some(Value::Int(i)) => Read::Number(*i as f64),
-            Some(Value::Real(r)) if r.is_finite() => Read::Number(*r),
-            Some(Value::Real(_)) => Read::Missing,
-            Some(Value::Text(t)) => match t.trim() {
+            ValueRef::Null => Read::Missing,
+            ValueRef::Int(i) => Read::Number(i as f64),
+            ValueRef::Real(r) if r.is_finite() => Read::Number(r),
+            ValueRef::Real(_) => Read::Missing,
+            ValueRef::Text(t) => match t.trim() {
                 "" => Read::Missing,
                 t => Read::Text(t),
             },
@@ -64,7 +64,7 @@ impl<'a> Subject<'a> {
         measure: MeasureSettings,
         codes: IndustryEdition,
     ) -> Self {
-        let industry = match Read::of(parcel.survey.get(SurveyField::IndCode.index())) {
+        let industry = match Read::of(parcel.survey_value(SurveyField::IndCode)) {
             Read::Text(t) => industry::class_2002(t, codes),
             Read::Number(n) if n.fract() == 0.0 && n >= 0.0 => {
                 industry::class_2002(&(n as u64).to_string(), codes)
@@ -83,7 +83,7 @@ impl<'a> Subject<'a> {
 
     /// The value of a survey field as read.
     pub(crate) fn survey(&self, field: SurveyField) -> Read<'a> {
-        Read::of(self.parcel.survey.get(field.index()))
+        Read::of(self.parcel.survey_value(field))
     }
 
     /// The value a rule or indicator on `field` reads.

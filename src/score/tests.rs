@@ -4,6 +4,7 @@
 use super::*;
 use crate::constraints::Controls;
 use crate::criteria::{load_preset, parse, Mark};
+use crate::model::Value;
 use crate::testing::parcel_with as parcel;
 use std::path::Path;
 
