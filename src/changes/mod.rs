@@ -86,123 +86,162 @@ fn rule_delta(before: &str, after: &str) -> String {
     out.join(" ")
 }
 
-/// The changes of the parcels: `now` is tonight's state, in parcel order.
-pub fn parcel_changes(now: &[ParcelState], previous: &PreviousState) -> Vec<Change> {
+/// The changes of the parcels: `now(i)` is tonight's state of parcel `i` of `n`, in
+/// parcel order. States are made as they are compared, in parallel: a million parcels'
+/// states held at once would be a few hundred MB.
+pub fn parcel_changes(
+    n: usize,
+    now: impl Fn(usize) -> ParcelState + Sync,
+    previous: &PreviousState,
+) -> Vec<Change> {
+    use rayon::prelude::*;
+    let judged: Vec<(Option<usize>, Vec<Change>)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let p = now(i);
+            let before = previous.by_id.get(p.parcel_id.as_str()).copied();
+            let mut out = Vec::new();
+            parcel_change(&p, i, before.map(|b| &previous.parcels[b]), &mut out);
+            (before, out)
+        })
+        .collect();
+    let mut seen = vec![false; previous.parcels.len()];
     let mut out = Vec::new();
-    let change =
-        |p: &ParcelState, i: Option<usize>, what, before: String, after: String, detail| Change {
-            subject: "parcel",
-            id: p.parcel_id.clone(),
-            town: p.town.clone(),
-            change: what,
-            before,
-            after,
-            detail,
-            now: i,
-        };
-    let mut seen = std::collections::HashSet::new();
-    for (i, p) in now.iter().enumerate() {
-        let Some(b) = previous.get(&p.parcel_id) else {
-            out.push(change(
-                p,
-                Some(i),
-                "added",
-                String::new(),
-                flag(p),
-                reasons_text(p),
-            ));
-            continue;
-        };
-        seen.insert(p.parcel_id.as_str());
-        match (b.low, p.low) {
-            (false, true) => out.push(change(
-                p,
-                Some(i),
-                "became_low",
-                flag(b),
-                flag(p),
-                rule_delta(&b.reasons, &p.reasons),
-            )),
-            (true, false) => out.push(change(
-                p,
-                Some(i),
-                "no_longer_low",
-                flag(b),
-                flag(p),
-                rule_delta(&b.reasons, &p.reasons),
-            )),
-            (true, true) if b.reasons != p.reasons => out.push(change(
-                p,
-                Some(i),
-                "reasons_changed",
-                b.reasons.clone(),
-                p.reasons.clone(),
-                rule_delta(&b.reasons, &p.reasons),
-            )),
-            _ => {}
+    for (before, changes) in judged {
+        if let Some(b) = before {
+            seen[b] = true;
         }
-        if b.ltype != p.ltype {
-            out.push(change(
-                p,
-                Some(i),
-                "type_changed",
-                b.ltype.clone(),
-                p.ltype.clone(),
-                "the land-use code changed".into(),
-            ));
-        }
-        // Classes are ranks within the type: a class that moved only because other
-        // parcels' scores moved is not this parcel's change, and is not listed.
-        let own_score_moved = match (b.score, p.score) {
-            (Some(x), Some(y)) => (y - x).abs() >= SCORE_STEP,
-            (x, y) => x.is_some() != y.is_some(),
-        };
-        if b.class != p.class && (own_score_moved || b.ltype != p.ltype) {
-            out.push(change(
-                p,
-                Some(i),
-                "class_changed",
-                b.class.clone(),
-                p.class.clone(),
-                String::new(),
-            ));
-        }
-        if let (Some(x), Some(y)) = (b.score, p.score) {
-            if (y - x).abs() >= SCORE_STEP {
-                out.push(change(
-                    p,
-                    Some(i),
-                    "score_moved",
-                    format!("{x:.1}"),
-                    format!("{y:.1}"),
-                    format!("{:+.1}", y - x),
-                ));
-            }
-        }
-        if b.geom != p.geom {
-            out.push(change(
-                p,
-                Some(i),
-                "geometry_changed",
-                format!("{:.1} m²", b.area_m2),
-                format!("{:.1} m²", p.area_m2),
-                format!("area {:+.1} m²", p.area_m2 - b.area_m2),
-            ));
-        }
+        out.extend(changes);
     }
-    for b in &previous.parcels {
-        if !seen.contains(b.parcel_id.as_str()) {
-            out.push(change(
-                b,
-                None,
-                "removed",
-                flag(b),
-                String::new(),
-                String::new(),
-            ));
-        }
+    // By id, as the previous state's own duplicates (a hand-edited file) share theirs.
+    let was_seen = |b: &ParcelState| {
+        previous
+            .by_id
+            .get(b.parcel_id.as_str())
+            .is_some_and(|&k| seen[k])
+    };
+    for b in previous.parcels.iter().filter(|b| !was_seen(b)) {
+        out.push(change(
+            b,
+            None,
+            "removed",
+            flag(b),
+            String::new(),
+            String::new(),
+        ));
     }
     out
+}
+
+/// One change of parcel `p`.
+fn change(
+    p: &ParcelState,
+    i: Option<usize>,
+    what: &'static str,
+    before: String,
+    after: String,
+    detail: String,
+) -> Change {
+    Change {
+        subject: "parcel",
+        id: p.parcel_id.clone(),
+        town: p.town.clone(),
+        change: what,
+        before,
+        after,
+        detail,
+        now: i,
+    }
+}
+
+/// The changes of parcel `i` (state `p`) against its previous state `b`, if it had one.
+fn parcel_change(p: &ParcelState, i: usize, b: Option<&ParcelState>, out: &mut Vec<Change>) {
+    let Some(b) = b else {
+        out.push(change(
+            p,
+            Some(i),
+            "added",
+            String::new(),
+            flag(p),
+            reasons_text(p),
+        ));
+        return;
+    };
+    match (b.low, p.low) {
+        (false, true) => out.push(change(
+            p,
+            Some(i),
+            "became_low",
+            flag(b),
+            flag(p),
+            rule_delta(&b.reasons, &p.reasons),
+        )),
+        (true, false) => out.push(change(
+            p,
+            Some(i),
+            "no_longer_low",
+            flag(b),
+            flag(p),
+            rule_delta(&b.reasons, &p.reasons),
+        )),
+        (true, true) if b.reasons != p.reasons => out.push(change(
+            p,
+            Some(i),
+            "reasons_changed",
+            b.reasons.clone(),
+            p.reasons.clone(),
+            rule_delta(&b.reasons, &p.reasons),
+        )),
+        _ => {}
+    }
+    if b.ltype != p.ltype {
+        out.push(change(
+            p,
+            Some(i),
+            "type_changed",
+            b.ltype.clone(),
+            p.ltype.clone(),
+            "the land-use code changed".into(),
+        ));
+    }
+    // Classes are ranks within the type: a class that moved only because other
+    // parcels' scores moved is not this parcel's change, and is not listed.
+    let own_score_moved = match (b.score, p.score) {
+        (Some(x), Some(y)) => (y - x).abs() >= SCORE_STEP,
+        (x, y) => x.is_some() != y.is_some(),
+    };
+    if b.class != p.class && (own_score_moved || b.ltype != p.ltype) {
+        out.push(change(
+            p,
+            Some(i),
+            "class_changed",
+            b.class.clone(),
+            p.class.clone(),
+            String::new(),
+        ));
+    }
+    if let (Some(x), Some(y)) = (b.score, p.score) {
+        if (y - x).abs() >= SCORE_STEP {
+            out.push(change(
+                p,
+                Some(i),
+                "score_moved",
+                format!("{x:.1}"),
+                format!("{y:.1}"),
+                format!("{:+.1}", y - x),
+            ));
+        }
+    }
+    if b.geom != p.geom {
+        out.push(change(
+            p,
+            Some(i),
+            "geometry_changed",
+            format!("{:.1} m²", b.area_m2),
+            format!("{:.1} m²", p.area_m2),
+            format!("area {:+.1} m²", p.area_m2 - b.area_m2),
+        ));
+    }
 }
 
 fn flag(p: &ParcelState) -> String {

@@ -3,7 +3,6 @@
 //! the area, a digest of the geometry, and the zones the parcel lies in.
 
 use crate::error::{Error, Result};
-use crate::model::Parcel;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -74,8 +73,10 @@ pub fn geometry_digest(g: &geo::MultiPolygon<f64>) -> String {
     format!("{h:016x}")
 }
 
-/// Writes the state of every parcel (in parcel order).
-pub fn write(path: &Path, states: &[ParcelState]) -> Result<()> {
+/// Writes the state of every parcel (`state(i)` of parcel `i` of `n`, in parcel order),
+/// made in parallel blocks rather than held all at once.
+pub fn write(path: &Path, n: usize, state: impl Fn(usize) -> ParcelState + Sync) -> Result<()> {
+    use rayon::prelude::*;
     crate::export::write_csv(path, false, |w| {
         w.write_record([
             "parcel_id",
@@ -91,25 +92,34 @@ pub fn write(path: &Path, states: &[ParcelState]) -> Result<()> {
             "middle_id",
             "large_id",
         ])?;
-        for s in states {
-            w.write_record([
-                s.parcel_id.as_str(),
-                &s.town,
-                if s.low { "1" } else { "0" },
-                &s.ltype,
-                &s.class,
-                &s.score.map(|x| x.to_string()).unwrap_or_default(),
-                &s.reasons,
-                &s.area_m2.to_string(),
-                &s.geom,
-                &s.unit_id,
-                &s.middle_id,
-                &s.large_id,
-            ])?;
+        for start in (0..n).step_by(BLOCK) {
+            let block: Vec<ParcelState> = (start..n.min(start + BLOCK))
+                .into_par_iter()
+                .map(&state)
+                .collect();
+            for s in &block {
+                w.write_record([
+                    s.parcel_id.as_str(),
+                    &s.town,
+                    if s.low { "1" } else { "0" },
+                    &s.ltype,
+                    &s.class,
+                    &s.score.map(|x| x.to_string()).unwrap_or_default(),
+                    &s.reasons,
+                    &s.area_m2.to_string(),
+                    &s.geom,
+                    &s.unit_id,
+                    &s.middle_id,
+                    &s.large_id,
+                ])?;
+            }
         }
         Ok(())
     })
 }
+
+/// Parcel states made at a time by [`write`].
+const BLOCK: usize = 1 << 16;
 
 /// Reads a previous run's state from its output folder; `None` when it has none (a
 /// first run, or an output from before landsift kept one).
@@ -150,13 +160,4 @@ pub fn read(dir: &Path) -> Result<Option<PreviousState>> {
         parcels,
         by_id,
     }))
-}
-
-/// The geometry digests of the parcels, in parallel.
-pub fn digests(parcels: &[Parcel]) -> Vec<String> {
-    use rayon::prelude::*;
-    parcels
-        .par_iter()
-        .map(|p| geometry_digest(&p.geometry))
-        .collect()
 }

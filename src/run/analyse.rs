@@ -12,7 +12,6 @@ use crate::model::{FieldDef, FieldKind, SurveyField, Value};
 use crate::score::{self, ParcelFacts, ParcelScore, ScoreInput};
 use crate::zone::towns::{self, TownAssignment};
 use crate::zone::{self, ZoneInput, Zones};
-use rayon::prelude::*;
 
 /// What the analysis found, per parcel (parallel to the model's parcels).
 pub struct Analysis {
@@ -453,32 +452,26 @@ impl Analysis {
     }
 }
 
-/// Tonight's state of every parcel, for tomorrow's change report.
-pub(super) fn parcel_states(model: &Model, analysis: &Analysis) -> Vec<ParcelState> {
-    let parcels = &model.parcels.parcels;
-    let digests = crate::changes::state::digests(parcels);
-    let zone_id = |of: &[Option<u32>], zs: &[zone::Zone], i: usize| {
+/// Tonight's state of parcel `i`, for tomorrow's change report.
+pub(super) fn parcel_state(model: &Model, analysis: &Analysis, i: usize) -> ParcelState {
+    let p = &model.parcels.parcels[i];
+    let s = &analysis.scores[i];
+    let z = &analysis.zones;
+    let zone_id = |of: &[Option<u32>], zs: &[zone::Zone]| {
         of[i].map(|z| zs[z as usize].id.clone()).unwrap_or_default()
     };
-    let z = &analysis.zones;
-    parcels
-        .par_iter()
-        .zip(&analysis.scores)
-        .zip(digests)
-        .enumerate()
-        .map(|(i, ((p, s), geom))| ParcelState {
-            parcel_id: p.id.clone(),
-            town: analysis.town[i].clone(),
-            low: s.low,
-            ltype: s.ltype.map(|t| t.name().to_string()).unwrap_or_default(),
-            class: s.class.map(String::from).unwrap_or_default(),
-            score: s.score,
-            reasons: s.reasons_ids(),
-            area_m2: p.area_m2,
-            geom,
-            unit_id: zone_id(&z.unit_of, &z.small, i),
-            middle_id: zone_id(&z.middle_of, &z.middle, i),
-            large_id: zone_id(&z.large_of, &z.large, i),
-        })
-        .collect()
+    ParcelState {
+        parcel_id: p.id.clone(),
+        town: analysis.town[i].clone(),
+        low: s.low,
+        ltype: s.ltype.map(|t| t.name().to_string()).unwrap_or_default(),
+        class: s.class.map(String::from).unwrap_or_default(),
+        score: s.score,
+        reasons: s.reasons_ids(),
+        area_m2: p.area_m2,
+        geom: crate::changes::state::geometry_digest(&p.geometry),
+        unit_id: zone_id(&z.unit_of, &z.small),
+        middle_id: zone_id(&z.middle_of, &z.middle),
+        large_id: zone_id(&z.large_of, &z.large),
+    }
 }

@@ -176,10 +176,11 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     let fared = previous.as_ref().map(|p| {
         crate::changes::zone_ids::stabilise(&mut analysis.zones, &model.parcels.parcels, p)
     });
-    let states = analyse::parcel_states(&model, &analysis);
     let changes = match &previous {
         Some(p) => {
-            let mut c = crate::changes::parcel_changes(&states, p);
+            let n = model.parcels.parcels.len();
+            let state = |i| analyse::parcel_state(&model, &analysis, i);
+            let mut c = crate::changes::parcel_changes(n, state, p);
             c.extend(crate::changes::zone_changes(
                 fared.as_deref().unwrap_or_default(),
                 |level, id| analysis.zone_index(level, id),
@@ -205,7 +206,6 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
             model: &model,
             analysis: &analysis,
             changes: &changes,
-            states: &states,
         };
         let published = publish_run(
             opts, &outdir, &staging, &mut timer, parts, summary, record, started,
@@ -219,7 +219,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
         summary.timings_s = timer.timings();
     }
     drop(lock);
-    discard((inputs, model, analysis, states, changes));
+    discard((inputs, model, analysis, changes));
     Ok(Outcome::Done(Box::new(summary)))
 }
 
@@ -242,7 +242,6 @@ struct Parts<'a> {
     model: &'a Model,
     analysis: &'a Analysis,
     changes: &'a [crate::changes::Change],
-    states: &'a [crate::changes::state::ParcelState],
 }
 
 /// Writes the whole output into `staging`, `manifest.json` last, and publishes it.
@@ -270,7 +269,12 @@ fn publish_run(
     };
     let written = write::write_outputs(staging, results, timer)?;
     let imprint = write::imprint(results);
-    crate::changes::state::write(&staging.join(crate::changes::state::FILE), parts.states)?;
+    let (model, analysis) = (parts.model, parts.analysis);
+    crate::changes::state::write(
+        &staging.join(crate::changes::state::FILE),
+        model.parcels.parcels.len(),
+        |i| analyse::parcel_state(model, analysis, i),
+    )?;
     if let Some(c) = &summary.changes {
         crate::changes::write_csv(&staging.join("changes.csv"), parts.changes, c)?;
     }
