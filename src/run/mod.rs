@@ -126,7 +126,6 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     let outdir = crate::publish::OutDir::new(&opts.out);
     let mut lock = None;
     let mut recorded = None;
-    let mut previous = None;
     if opts.write {
         let roles = input_files(&settings);
         let paths: Vec<PathBuf> = roles.iter().map(|(_, p)| p.clone()).collect();
@@ -149,7 +148,6 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
             }
         }
         lock = Some(outdir.lock(&run_id)?);
-        previous = crate::changes::state::read(&opts.out)?;
         recorded = Some(record);
     }
     timer.begin(Stage::Read);
@@ -173,6 +171,13 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     }
     let gates = pass_gates(&facts, &settings)?;
     let mut analysis = analyse::analyse(&settings, &criteria, &model, measured, &mut timer);
+    // The previous run's state (a million parcels' is ~0.5 GB) is read only now, when it
+    // is compared, and freed once compared: the stages before and the writers after
+    // never hold it. The folder is locked since before the read.
+    let previous = match opts.write {
+        true => crate::changes::state::read(&opts.out)?,
+        false => None,
+    };
     let fared = previous.as_ref().map(|p| {
         crate::changes::zone_ids::stabilise(&mut analysis.zones, &model.parcels.parcels, p)
     });
@@ -189,14 +194,16 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
         }
         None => Vec::new(),
     };
+    let change_summary = opts
+        .write
+        .then(|| crate::changes::summarise(&changes, previous.as_ref()));
+    discard(previous);
     let mut summary = summary::build(
         &settings, &criteria, sample, &inputs, &model, &analysis, opts.write,
     );
     summary.run_id = run_id.clone();
     summary.quality.gates = gates;
-    summary.changes = opts
-        .write
-        .then(|| crate::changes::summarise(&changes, previous.as_ref()));
+    summary.changes = change_summary;
     if let (true, Some(record)) = (opts.write, recorded) {
         let staging = outdir.staging(&run_id)?;
         let parts = Parts {
