@@ -496,3 +496,143 @@ source = "default"
         o.stderr
     );
 }
+
+/// A run reads only a buildings layer's floors and height fields (#14): the same
+/// footprints with twenty more text fields, long values and the two fields in other
+/// places, as a GeoPackage (GDAL skips the fields) and a Shapefile (they are dropped
+/// once read), measure exactly as the two fields alone — and from those fields: floors
+/// where given, else the height ÷ the storey height.
+#[test]
+fn buildings_with_many_other_fields_measure_as_their_floors_and_height_alone() {
+    let dir = tmp();
+    let parcels: Vec<(String, String)> = (0..3)
+        .map(|i| {
+            (
+                format!("\"parcel_id\":\"P{i}\",\"land_use\":\"1001\""),
+                square(480_000.0 + 150.0 * f64::from(i), 2_540_000.0, 100.0),
+            )
+        })
+        .collect();
+    let p: Vec<(&str, &str, &str)> = parcels
+        .iter()
+        .map(|(props, ring)| (props.as_str(), "", ring.as_str()))
+        .collect();
+    let p = write(dir.path(), "p.geojson", &legacy_geojson(4547, &p));
+    // (x, y, floors, height): 3 floors; no floors, 14 m = 4 storeys of 3.5 m; 5 floors
+    // over a 40 m height (floors win); neither (unknown); one in no parcel.
+    let buildings: [(f64, f64, Option<i32>, Option<f64>); 5] = [
+        (480_010.0, 2_540_010.0, Some(3), None),
+        (480_050.0, 2_540_050.0, None, Some(14.0)),
+        (480_160.0, 2_540_010.0, Some(5), Some(40.0)),
+        (480_310.0, 2_540_010.0, None, None),
+        (481_000.0, 2_541_000.0, Some(2), Some(7.0)),
+    ];
+    let json = |v: Option<String>| v.unwrap_or_else(|| "null".into());
+    let layer = |extra: bool| -> String {
+        let features: Vec<(String, String)> = buildings
+            .iter()
+            .enumerate()
+            .map(|(k, &(x, y, floors, height))| {
+                let mut props = Vec::new();
+                if extra {
+                    props.push(format!("\"bldg_id\":\"B{k:06}\""));
+                    for j in 0..20 {
+                        props.push(format!("\"x{j:02}\":\"{}\"", "值".repeat(j * 7 + k)));
+                    }
+                }
+                props.push(format!("\"层数\":{}", json(floors.map(|f| f.to_string()))));
+                if extra {
+                    props.push("\"use\":\"住宅\"".into());
+                }
+                props.push(format!("\"高度\":{}", json(height.map(|h| h.to_string()))));
+                if extra {
+                    props.push(format!("\"note\":\"{}\"", "long text ".repeat(50)));
+                }
+                (props.join(","), square(x, y, 20.0))
+            })
+            .collect();
+        let f: Vec<(&str, &str, &str)> = features
+            .iter()
+            .map(|(props, ring)| (props.as_str(), "", ring.as_str()))
+            .collect();
+        legacy_geojson(4547, &f)
+    };
+    let convert = |name: &str, extra: bool, driver: &str, ext: &str| {
+        let src = write(dir.path(), &format!("{name}.geojson"), &layer(extra));
+        let dst = dir.path().join(format!("{name}.{ext}"));
+        let mut args = vec!["-f", driver];
+        if driver == "ESRI Shapefile" {
+            args.extend(["-lco", "ENCODING=UTF-8"]);
+        }
+        ogr2ogr(&dst, &src, &args);
+        dst
+    };
+    let narrow = convert("narrow", false, "GPKG", "gpkg");
+    let wide = convert("wide", true, "GPKG", "gpkg");
+    let wide_shp = convert("wide_shp", true, "ESRI Shapefile", "shp");
+    let config = write(
+        dir.path(),
+        "c.toml",
+        "[buildings]\nfloors = \"层数\"\nheight = \"高度\"\nstorey_height = 3.5\n",
+    );
+    let run = |b: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let s = run_ok(
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--parcels",
+                p.to_str().unwrap(),
+                "--buildings",
+                b.to_str().unwrap(),
+                "--format",
+                "geojson",
+            ],
+            &out,
+        );
+        (out, s)
+    };
+    let (out_narrow, s_narrow) = run(&narrow, "out_narrow");
+    // The floor area: 400 m² × 3 + 400 m² × 4 on P0, 400 m² × 5 on P1; P2's building has
+    // neither field, so its FAR is unknown.
+    let far = |out: &Path| -> Vec<Option<String>> {
+        read_back(&out.join("parcels.geojson"), None)
+            .rows
+            .iter()
+            .map(|r| r["far_m"].clone())
+            .collect()
+    };
+    let fars = far(&out_narrow);
+    assert_eq!(fars.len(), 3, "{fars:?}");
+    let num = |v: &Option<String>| v.as_deref().map(|t| t.parse::<f64>().unwrap());
+    assert!((num(&fars[0]).unwrap() - 0.28).abs() < 1e-9, "{fars:?}");
+    assert!((num(&fars[1]).unwrap() - 0.2).abs() < 1e-9, "{fars:?}");
+    assert_eq!(num(&fars[2]), None, "{fars:?}");
+    assert_eq!(s_narrow["buildings_in"], 5);
+    assert_eq!(s_narrow["buildings_out"], 5);
+    for (b, name) in [(&wide, "out_wide"), (&wide_shp, "out_wide_shp")] {
+        let (out, s) = run(b, name);
+        for key in [
+            "buildings_in",
+            "buildings_out",
+            "buildings_rejected",
+            "measure",
+        ] {
+            assert_eq!(s[key], s_narrow[key], "{name}: {key}");
+        }
+        let mut files: Vec<String> = std::fs::read_dir(&out_narrow)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| !["manifest.json", "run.log", "summary.json"].contains(&f.as_str()))
+            .collect();
+        files.sort();
+        assert!(files.iter().any(|f| f == "parcels.geojson"), "{files:?}");
+        for f in &files {
+            let (a, b) = (
+                std::fs::read(out_narrow.join(f)).unwrap(),
+                std::fs::read(out.join(f)).unwrap(),
+            );
+            assert!(a == b, "{name}: {f} differs from the two-field layer's");
+        }
+    }
+}

@@ -55,10 +55,10 @@ fn seoul_far_and_coverage_match_gdal() {
     let prepared =
         ingest::prepare_parcels(&mut raw_p, &src_p, &working, &settings.mapping).unwrap();
     let parcels: Vec<Parcel> = prepared.parcels;
-    let raw_b = ingest::read_layer(&bldg_path, None, None).unwrap();
+    let mut raw_b = ingest::read_layer(&bldg_path, None, None).unwrap();
     let src_b = ingest::source_crs(&raw_b, None).unwrap();
     let (buildings, rejects) = ingest::prepare_buildings(
-        &raw_b,
+        &mut raw_b,
         &src_b,
         &working,
         &settings.building_fields,

@@ -28,7 +28,7 @@ pub fn district(n: usize, settings: &Settings) -> (Vec<Parcel>, Vec<Building>) {
         ..DistrictParams::with_parcels(n)
     });
     let mut raw_p = synth::raw_layer(&district.parcels_layer());
-    let raw_b = synth::raw_layer(&district.buildings_layer());
+    let mut raw_b = synth::raw_layer(&district.buildings_layer());
     drop(district);
     let source = crs::identify(&CrsDecl::Epsg(synth::EPSG), std::path::Path::new("synth")).unwrap();
     assert_eq!(source.kind, crs::CrsKind::Projected);
@@ -38,7 +38,7 @@ pub fn district(n: usize, settings: &Settings) -> (Vec<Parcel>, Vec<Building>) {
             .unwrap()
             .parcels;
     let (buildings, _) = landsift::ingest::prepare_buildings(
-        &raw_b,
+        &mut raw_b,
         &source,
         &working,
         &settings.building_fields,

@@ -15,6 +15,17 @@ use std::path::Path;
 /// Reads one layer of a GDAL-readable source. `layer` names it; without a name the
 /// source must hold exactly one layer with geometry.
 pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
+    read_gdal_fields(path, layer, None)
+}
+
+/// [`read_gdal`] reading the values of the fields named in `keep` only, when given: the
+/// others are null in every record (GDAL is told to ignore them, so they are neither
+/// fetched nor converted), while the layer's field list stays whole.
+pub fn read_gdal_fields(
+    path: &Path,
+    layer: Option<&str>,
+    keep: Option<&[&str]>,
+) -> Result<RawLayer> {
     let ds =
         Dataset::open(path).map_err(|e| Error::input(path, "GDAL cannot open it").because(e))?;
     let mut lyr = match layer {
@@ -44,11 +55,32 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
     let kinds: Vec<ReadAs> = lyr
         .defn()
         .fields()
-        .map(|f| ReadAs::of(f.field_type()))
+        .map(|f| match keep {
+            Some(keep) if !keep.contains(&f.name().as_str()) => ReadAs::Skip,
+            _ => ReadAs::of(f.field_type()),
+        })
         .collect();
+    // GDAL takes OGR_GEOMETRY, OGR_STYLE and a geometry column's name in this list as
+    // the geometry or style: a field so named is read, and skipped, as any other.
+    let geometry_names: Vec<String> = lyr.defn().geom_fields().map(|g| g.name()).collect();
+    let special = |name: &str| {
+        ["OGR_GEOMETRY", "OGR_STYLE"]
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
+            || geometry_names.iter().any(|g| g.eq_ignore_ascii_case(name))
+    };
+    let ignored: Vec<std::ffi::CString> = fields
+        .iter()
+        .zip(&kinds)
+        .filter(|(f, k)| **k == ReadAs::Skip && !special(&f.name))
+        .filter_map(|(f, _)| std::ffi::CString::new(f.name.as_str()).ok())
+        .collect();
+    ignore_fields(&mut lyr, &ignored);
     let declared = lyr.feature_count();
     let features = match partitions(&ds, &lyr, declared) {
-        Some((fid, ranges)) => read_partitions(path, &layer_name, &fid, &ranges, &kinds, declared)?,
+        Some((fid, ranges)) => {
+            read_partitions(path, &layer_name, &fid, &ranges, &kinds, &ignored, declared)?
+        }
         None => read_features(&mut lyr, &kinds, declared)
             .map_err(|(read, message)| stopped(path, &layer_name, read, declared, &message))?,
     };
@@ -77,6 +109,23 @@ pub fn read_gdal(path: &Path, layer: Option<&str>) -> Result<RawLayer> {
     })
 }
 
+/// Tells GDAL not to fetch the values of the fields named in `names` (their values read
+/// as null). A driver that cannot ignore fields reads them, and [`ReadAs::Skip`] leaves
+/// them unconverted all the same.
+fn ignore_fields(lyr: &mut gdal::vector::Layer<'_>, names: &[std::ffi::CString]) {
+    if names.is_empty() {
+        return;
+    }
+    let mut list: Vec<*const std::ffi::c_char> = names.iter().map(|n| n.as_ptr()).collect();
+    list.push(std::ptr::null());
+    // SAFETY: the layer handle is alive; `list` is a NULL-terminated array of C strings
+    // that outlive the call (GDAL copies the names).
+    unsafe {
+        gdal_sys::OGR_L_SetIgnoredFields(lyr.c_layer(), list.as_mut_ptr());
+        gdal_sys::CPLErrorReset();
+    }
+}
+
 /// Fewest features a partition of a parallel read holds: below this, opening the
 /// source once more costs more than it saves.
 const MIN_PARTITION: u64 = 20_000;
@@ -101,6 +150,14 @@ fn read_features(
     expected: u64,
 ) -> std::result::Result<Vec<RawFeature>, (usize, String)> {
     let mut features = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(1 << 24));
+    // With fields skipped, the wanted values wait in one buffer and each record's values
+    // are allocated after the layer's geometry: geometry that outlives the values (a
+    // building's footprint) then shares no heap pages with them once they are freed.
+    let wanted: Vec<usize> = (0..kinds.len())
+        .filter(|&i| kinds[i] != ReadAs::Skip)
+        .collect();
+    let deferred = wanted.len() < kinds.len();
+    let mut pending: Vec<Value> = Vec::new();
     // SAFETY: resets this thread's GDAL error state; no pointers involved.
     unsafe { gdal_sys::CPLErrorReset() };
     for (index, feature) in lyr.features().enumerate() {
@@ -118,6 +175,17 @@ fn read_features(
                 },
             })
             .collect();
+        let values = if deferred {
+            let mut values: Vec<Value> = values;
+            pending.extend(
+                wanted
+                    .iter()
+                    .map(|&i| std::mem::replace(&mut values[i], Value::Null)),
+            );
+            Vec::new()
+        } else {
+            values
+        };
         features.push(RawFeature {
             index,
             geometry,
@@ -127,6 +195,16 @@ fn read_features(
         // not one from converting this feature.
         // SAFETY: as above.
         unsafe { gdal_sys::CPLErrorReset() };
+    }
+    if deferred {
+        let mut pending = pending.into_iter();
+        for f in &mut features {
+            let mut values = vec![Value::Null; kinds.len()];
+            for (&i, v) in wanted.iter().zip(pending.by_ref()) {
+                values[i] = v;
+            }
+            f.values = values;
+        }
     }
     match last_gdal_error() {
         Some(message) => Err((features.len(), message)),
@@ -201,6 +279,7 @@ fn read_partitions(
     fid: &str,
     ranges: &[(i64, i64)],
     kinds: &[ReadAs],
+    ignored: &[std::ffi::CString],
     declared: u64,
 ) -> Result<Vec<RawFeature>> {
     use rayon::prelude::*;
@@ -213,6 +292,7 @@ fn read_partitions(
             let mut lyr = ds.layer_by_name(layer_name).map_err(|e| {
                 Error::input(path, format!("cannot read layer '{layer_name}'")).because(e)
             })?;
+            ignore_fields(&mut lyr, ignored);
             lyr.set_attribute_filter(&format!("\"{fid}\" >= {a} AND \"{fid}\" <= {b}"))
                 .map_err(|e| {
                     Error::input(path, format!("cannot read layer '{layer_name}'")).because(e)
@@ -247,7 +327,8 @@ fn read_partitions(
 }
 
 /// How a field's values are read: the common types straight from GDAL, lists by
-/// [`list_value`], the rest (dates, times, binary) through the `gdal` crate.
+/// [`list_value`], the rest (dates, times, binary) through the `gdal` crate; not at all
+/// (null) for a field the caller does not want.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReadAs {
     Int,
@@ -256,6 +337,7 @@ enum ReadAs {
     Text,
     List,
     Other,
+    Skip,
 }
 
 impl ReadAs {
@@ -288,7 +370,7 @@ unsafe fn convert(
         .enumerate()
         .map(|(i, kind)| {
             let i = i as i32;
-            if gdal_sys::OGR_F_IsFieldSetAndNotNull(f, i) == 0 {
+            if *kind == ReadAs::Skip || gdal_sys::OGR_F_IsFieldSetAndNotNull(f, i) == 0 {
                 return Some(Value::Null);
             }
             Some(match kind {
@@ -311,6 +393,7 @@ unsafe fn convert(
                 // (undefined behaviour for an empty list): lists are read here instead.
                 ReadAs::List => list_value(f, i),
                 ReadAs::Other => return None,
+                ReadAs::Skip => Value::Null,
             })
         })
         .collect();
@@ -653,6 +736,28 @@ mod tests {
                 assert_eq!(p.exterior().0[2], geo::coord! { x: 19.5, y: 9.25 });
             }
             other => panic!("{other:?}"),
+        }
+        // Keeping one field, on one thread or in FID ranges: the same records and
+        // geometry, that field's values, the others null, the field list whole.
+        for threads in [1, 4] {
+            let kept = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| read_gdal_fields(&gpkg, None, Some(&["r"])).unwrap());
+            assert_eq!(kept.fields, one.fields);
+            assert_eq!(kept.features.len(), one.features.len());
+            for (a, b) in one.features.iter().zip(&kept.features) {
+                assert_eq!(a.index, b.index);
+                assert_eq!(a.geometry, b.geometry, "record {}", a.index);
+                assert_eq!(
+                    b.values,
+                    vec![Value::Null, Value::Null, a.values[2].clone()],
+                    "record {}",
+                    a.index
+                );
+            }
+            assert!(kept.features.iter().any(|f| f.values[2] != Value::Null));
         }
     }
 }

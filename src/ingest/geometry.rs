@@ -71,13 +71,34 @@ pub fn check(geometry: Option<&Geometry<f64>>, policy: InvalidPolicy) -> Checked
         Some(Geometry::MultiPolygon(mp)) => mp.clone(),
         Some(Geometry::Rect(r)) => MultiPolygon(vec![r.to_polygon()]),
         Some(Geometry::Triangle(t)) => MultiPolygon(vec![t.to_polygon()]),
-        Some(other) => {
-            return invalid(
-                "not_polygon",
-                format!("geometry is a {}, not a polygon", type_name(other)),
-            )
-        }
+        Some(other) => return not_polygon(other),
     };
+    check_polygons(mp, policy)
+}
+
+/// [`check`] of a geometry given up by its owner: a polygon's rings move into the
+/// verdict instead of being copied, so a layer's geometry is not held twice.
+pub fn check_owned(geometry: Option<Geometry<f64>>, policy: InvalidPolicy) -> Checked {
+    let mp = match geometry {
+        None => return invalid("empty_geometry", "the record has no geometry"),
+        Some(Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+        Some(Geometry::MultiPolygon(mp)) => mp,
+        Some(Geometry::Rect(r)) => MultiPolygon(vec![r.to_polygon()]),
+        Some(Geometry::Triangle(t)) => MultiPolygon(vec![t.to_polygon()]),
+        Some(other) => return not_polygon(&other),
+    };
+    check_polygons(mp, policy)
+}
+
+fn not_polygon(other: &Geometry<f64>) -> Checked {
+    invalid(
+        "not_polygon",
+        format!("geometry is a {}, not a polygon", type_name(other)),
+    )
+}
+
+/// The checks of [`check`] once the geometry is a multipolygon.
+fn check_polygons(mp: MultiPolygon<f64>, policy: InvalidPolicy) -> Checked {
     if mp.0.is_empty() || mp.0.iter().all(|p| p.exterior().0.is_empty()) {
         return invalid("empty_geometry", "the polygon has no coordinates");
     }

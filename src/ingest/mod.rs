@@ -24,12 +24,26 @@ use crate::spatial::planar::{bounds, extent};
 use geometry::Checked;
 pub use geometry::InvalidPolicy;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Reads a layer by its file type: `.shp` through the `shapefile` crate (with DBF
 /// encoding detection), everything else (GeoJSON, GeoPackage, FileGDB) through GDAL.
 pub fn read_layer(path: &Path, layer: Option<&str>, encoding: Option<&str>) -> Result<RawLayer> {
+    read_layer_fields(path, layer, encoding, None)
+}
+
+/// [`read_layer`] keeping the values of the fields named in `keep` only, when given: the
+/// others are null in every record (GDAL does not read them; a shapefile's are dropped
+/// once read), while the layer's field list stays whole for messages and reports. A
+/// buildings layer needs its floors and height fields, not the dozens a survey carries.
+pub fn read_layer_fields(
+    path: &Path,
+    layer: Option<&str>,
+    encoding: Option<&str>,
+    keep: Option<&[&str]>,
+) -> Result<RawLayer> {
     if !path.exists() {
         return Err(Error::input(path, "does not exist"));
     }
@@ -41,9 +55,24 @@ pub fn read_layer(path: &Path, layer: Option<&str>, encoding: Option<&str>) -> R
     let mut raw = if ext == "shp" {
         shapefile::read_shapefile(path, encoding)?
     } else {
-        gdal::read_gdal(path, layer)?
+        gdal::read_gdal_fields(path, layer, keep)?
     };
+    // NULs are counted in every value read, kept or not.
     strip_nul(&mut raw);
+    if let Some(keep) = keep {
+        let dropped: Vec<usize> = (0..raw.fields.len())
+            .filter(|&i| !keep.contains(&raw.fields[i].name.as_str()))
+            .collect();
+        if !dropped.is_empty() {
+            raw.features.par_iter_mut().for_each(|f| {
+                for &i in &dropped {
+                    if let Some(v) = f.values.get_mut(i) {
+                        *v = Value::Null;
+                    }
+                }
+            });
+        }
+    }
     Ok(raw)
 }
 
@@ -472,9 +501,11 @@ enum Judged {
     },
 }
 
-/// Validates a buildings layer (footprints with floors); buildings need no id.
+/// Validates a buildings layer (footprints with floors); buildings need no id. Each
+/// record's geometry is taken from `raw` into its building (see [`check_features`]);
+/// the values stay, for [`crate::measure::heights_from_layer`].
 pub fn prepare_buildings(
-    raw: &RawLayer,
+    raw: &mut RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
     bf: &BuildingFields,
@@ -497,7 +528,12 @@ pub fn prepare_buildings(
     }
     let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
-    let mut buildings = Vec::with_capacity(raw.features.len());
+    let valid = checked
+        .iter()
+        .filter(|c| matches!(c, Checked::Valid { .. }))
+        .count();
+    // Sized to the valid records: no spare capacity to give back, no copy to give it.
+    let mut buildings = Vec::with_capacity(valid);
     let mut rejects = Vec::new();
     for (feature, verdict) in raw.features.iter().zip(checked) {
         match verdict {
@@ -528,7 +564,6 @@ pub fn prepare_buildings(
             }),
         }
     }
-    buildings.shrink_to_fit();
     Ok((buildings, rejects))
 }
 
@@ -540,7 +575,7 @@ pub fn prepare_polygons(
     working: &WorkingCrs,
     policy: InvalidPolicy,
 ) -> Result<(Vec<geo::MultiPolygon<f64>>, Vec<Reject>)> {
-    let checked = check_features(raw, source, working, policy, None)?;
+    let checked = check_features_kept(raw, source, working, policy)?;
     let label = raw.source.display().to_string();
     let mut polygons = Vec::new();
     let mut rejects = Vec::new();
@@ -610,13 +645,46 @@ pub fn prepare_geometries(
 }
 
 /// Reprojects (when the working CRS differs) and checks every feature, in parallel;
-/// under `stop` the first invalid record in source order ends the run.
+/// under `stop` the first invalid record in source order ends the run. Each feature's
+/// geometry is taken from `raw` as it is checked (moved into the verdict, or dropped
+/// once reprojected), so a layer's geometry is never held twice; its values stay.
 fn check_features(
-    raw: &RawLayer,
+    raw: &mut RawLayer,
     source: &SourceCrs,
     working: &WorkingCrs,
     policy: InvalidPolicy,
     id_field: Option<usize>,
+) -> Result<Vec<Checked>> {
+    let geometries = raw
+        .features
+        .par_iter_mut()
+        .map(|f| f.geometry.take().map(Cow::Owned));
+    let checked = verdicts(geometries, source, working, policy)?;
+    stop_at_invalid(raw, checked, policy, id_field)
+}
+
+/// [`check_features`] leaving `raw`'s geometry in place.
+fn check_features_kept(
+    raw: &RawLayer,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    policy: InvalidPolicy,
+) -> Result<Vec<Checked>> {
+    let geometries = raw
+        .features
+        .par_iter()
+        .map(|f| f.geometry.as_ref().map(Cow::Borrowed));
+    let checked = verdicts(geometries, source, working, policy)?;
+    stop_at_invalid(raw, checked, policy, None)
+}
+
+/// Each geometry's verdict, in order: outside the source CRS's area of use, not
+/// reprojectable, or [`geometry::check`]'s.
+fn verdicts<'a>(
+    geometries: impl IndexedParallelIterator<Item = Option<Cow<'a, geo::Geometry<f64>>>>,
+    source: &SourceCrs,
+    working: &WorkingCrs,
+    policy: InvalidPolicy,
 ) -> Result<Vec<Checked>> {
     let needs_transform = !source.same_as(&working.crs);
     if needs_transform {
@@ -624,18 +692,16 @@ fn check_features(
         Reprojector::new(source, &working.crs)?;
     }
     let area = location::area_of_use(source);
-    let checked: Vec<Checked> = raw
-        .features
-        .par_iter()
+    Ok(geometries
         .map_init(
             || {
                 needs_transform
                     .then(|| Reprojector::new(source, &working.crs).ok())
                     .flatten()
             },
-            |proj, f: &RawFeature| {
+            |proj, g: Option<Cow<'a, geo::Geometry<f64>>>| {
                 use geo::BoundingRect;
-                if let (Some(a), Some(r)) = (&area, f.geometry.as_ref().and_then(|g| g.bounding_rect())) {
+                if let (Some(a), Some(r)) = (&area, g.as_ref().and_then(|g| g.bounding_rect())) {
                     if location::outside(a, &r) {
                         return Checked::Invalid {
                             reason: "outside_crs_area",
@@ -649,26 +715,34 @@ fn check_features(
                         };
                     }
                 }
-                let transformed;
-                let geom = match (proj.as_ref(), f.geometry.as_ref()) {
-                    (Some(p), Some(g)) => match p.geometry(g) {
+                match (proj.as_ref(), g) {
+                    // The source geometry goes as soon as it is reprojected.
+                    (Some(p), Some(g)) => match p.geometry(&g) {
                         Ok(t) => {
-                            transformed = t;
-                            Some(&transformed)
+                            drop(g);
+                            geometry::check_owned(Some(t), policy)
                         }
-                        Err(e) => {
-                            return Checked::Invalid {
-                                reason: "reprojection_failed",
-                                detail: e.report(),
-                            }
-                        }
+                        Err(e) => Checked::Invalid {
+                            reason: "reprojection_failed",
+                            detail: e.report(),
+                        },
                     },
-                    (_, g) => g,
-                };
-                geometry::check(geom, policy)
+                    (_, Some(Cow::Owned(g))) => geometry::check_owned(Some(g), policy),
+                    (_, Some(Cow::Borrowed(g))) => geometry::check(Some(g), policy),
+                    (_, None) => geometry::check(None, policy),
+                }
             },
         )
-        .collect();
+        .collect())
+}
+
+/// Under `stop`, the first invalid record in source order as the run's error.
+fn stop_at_invalid(
+    raw: &RawLayer,
+    checked: Vec<Checked>,
+    policy: InvalidPolicy,
+    id_field: Option<usize>,
+) -> Result<Vec<Checked>> {
     if policy == InvalidPolicy::Stop {
         if let Some((f, Checked::Invalid { detail, .. })) = raw
             .features

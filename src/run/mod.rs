@@ -543,10 +543,22 @@ fn read_inputs(settings: &Settings) -> Result<Inputs> {
         }
         None => None,
     };
+    // Of the buildings' attributes a run reads the floors and the height only.
+    let bf = &settings.building_fields;
+    let building_fields: Vec<&str> = std::iter::once(bf.floors.as_str())
+        .chain(bf.height.as_deref())
+        .collect();
     let buildings = settings
         .buildings
         .as_ref()
-        .map(|p| ingest::read_layer(p, settings.buildings_layer.as_deref(), encoding))
+        .map(|p| {
+            ingest::read_layer_fields(
+                p,
+                settings.buildings_layer.as_deref(),
+                encoding,
+                Some(&building_fields),
+            )
+        })
         .transpose()?;
     let constraints = settings
         .constraints
@@ -640,7 +652,7 @@ fn prepare(
         }
         _ => None,
     };
-    let (buildings, building_rejects) = match (&inputs.buildings, &building_source) {
+    let (buildings, building_rejects) = match (inputs.buildings.as_mut(), &building_source) {
         (Some(b), Some(s)) => {
             let (bs, rs) = ingest::prepare_buildings(
                 b,
