@@ -9,7 +9,7 @@ use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use gdal::vector::{Geometry, LayerAccess, ToGdal};
 use landsift::config::Overrides;
 use landsift::ingest::BuildingFields;
-use landsift::measure::{heights_from_layer, measure, MeasureOptions, Measured, MIN_SHARE};
+use landsift::measure::{measure, MeasureOptions, Measured, MIN_SHARE};
 use landsift::model::SurveyField;
 use landsift::model::{Building, Parcel};
 use landsift::{crs, ingest};
@@ -67,7 +67,8 @@ fn seoul_far_and_coverage_match_gdal() {
     .unwrap();
     assert!(rejects.is_empty(), "{rejects:?}");
     assert_eq!(buildings.len(), 2266);
-    let heights = heights_from_layer(&raw_b, &buildings, "A31").expect("A31 exists");
+    let heights: Vec<Option<f64>> = buildings.iter().map(|b| b.height_m).collect();
+    assert!(heights.iter().any(Option::is_some), "A31 read as heights");
 
     let plain = measure(&parcels, &buildings, &MeasureOptions::default());
     let doubled = measure(
@@ -286,6 +287,7 @@ fn timing_on_generated_district() {
             area_m2: b.geometry.unsigned_area(),
             geometry: b.geometry,
             floors: Some(b.floors as f64),
+            height_m: Some(b.height_m),
         })
         .collect();
     eprintln!(

@@ -502,8 +502,9 @@ enum Judged {
 }
 
 /// Validates a buildings layer (footprints with floors); buildings need no id. Each
-/// record's geometry is taken from `raw` into its building (see [`check_features`]);
-/// the values stay, for [`crate::measure::heights_from_layer`].
+/// record's floors and height are read, and its values freed, before its geometry is
+/// taken from `raw` into its building (see [`check_features`]): a district's 3M
+/// building records' values are not held beside their checked footprints.
 pub fn prepare_buildings(
     raw: &mut RawLayer,
     source: &SourceCrs,
@@ -526,6 +527,16 @@ pub fn prepare_buildings(
             ),
         ));
     }
+    let number = |f: &RawFeature, i: Option<usize>| i.and_then(|i| f.values.get(i)?.as_f64());
+    let storeys: Vec<(Option<f64>, Option<f64>)> = raw
+        .features
+        .par_iter_mut()
+        .map(|f| {
+            let read = (number(f, floors_idx), number(f, height_idx));
+            f.values = Vec::new();
+            read
+        })
+        .collect();
     let checked = check_features(raw, source, working, policy, None)?;
     let label = raw.source.display().to_string();
     let valid = checked
@@ -535,24 +546,21 @@ pub fn prepare_buildings(
     // Sized to the valid records: no spare capacity to give back, no copy to give it.
     let mut buildings = Vec::with_capacity(valid);
     let mut rejects = Vec::new();
-    for (feature, verdict) in raw.features.iter().zip(checked) {
+    for ((feature, verdict), (floors, height)) in raw.features.iter().zip(checked).zip(storeys) {
         match verdict {
             Checked::Valid { geometry, .. } => {
-                let floors = floors_idx
-                    .and_then(|i| feature.values[i].as_f64())
-                    .filter(|f| *f > 0.0)
-                    .or_else(|| {
-                        height_idx
-                            .and_then(|i| feature.values[i].as_f64())
-                            .filter(|h| *h > 0.0)
-                            .map(|h| (h / bf.storey_height).round().max(1.0))
-                    });
+                let floors = floors.filter(|f| *f > 0.0).or_else(|| {
+                    height
+                        .filter(|h| *h > 0.0)
+                        .map(|h| (h / bf.storey_height).round().max(1.0))
+                });
                 use geo::Area;
                 buildings.push(Building {
                     index: feature.index,
                     area_m2: geometry.unsigned_area(),
                     geometry,
                     floors,
+                    height_m: height.filter(|h| h.is_finite() && *h > 0.0),
                 });
             }
             Checked::Invalid { reason, detail } => rejects.push(Reject {

@@ -48,7 +48,7 @@
 //! default; the caller decides for which land uses to apply it (e.g. industrial only) by
 //! measuring those parcels with the option on.
 
-use crate::model::{Building, Parcel, RawLayer};
+use crate::model::{Building, Parcel};
 use crate::spatial::planar::{crosses_ray, point_in_polygon, rings, segments_meet};
 use geo::{Area, BooleanOps, BoundingRect, Coord, Line, MultiPolygon, Rect};
 use rayon::prelude::*;
@@ -81,7 +81,8 @@ pub struct MeasureOptions {
     /// default; needs [`MeasureOptions::heights`], without which it changes nothing.
     pub double_tall_storeys: bool,
     /// Building heights in metres, parallel to the `buildings` slice (same length), used
-    /// only by the 8 m rule; `None` entries are unknown heights. See [`heights_from_layer`].
+    /// only by the 8 m rule; `None` entries are unknown heights (see
+    /// [`Building::height_m`]).
     pub heights: Option<Vec<Option<f64>>>,
 }
 
@@ -249,39 +250,6 @@ pub fn measure(parcels: &[Parcel], buildings: &[Building], opts: &MeasureOptions
         doubled,
         overlays,
     }
-}
-
-/// Heights (metres) of prepared buildings, read from `field` of the raw layer they were
-/// prepared from (matched by [`Building::index`]); non-positive or unreadable values are
-/// unknown. `None` when the layer has no such field. Feed it to [`MeasureOptions::heights`].
-pub fn heights_from_layer(
-    raw: &RawLayer,
-    buildings: &[Building],
-    field: &str,
-) -> Option<Vec<Option<f64>>> {
-    let fi = raw.field_index(field)?;
-    let feature = |index: usize| {
-        raw.features
-            .get(index)
-            .filter(|f| f.index == index)
-            .or_else(|| {
-                let pos = raw
-                    .features
-                    .binary_search_by_key(&index, |f| f.index)
-                    .ok()?;
-                raw.features.get(pos)
-            })
-    };
-    Some(
-        buildings
-            .iter()
-            .map(|b| {
-                feature(b.index)?.values[fi]
-                    .as_f64()
-                    .filter(|h| h.is_finite() && *h > 0.0)
-            })
-            .collect(),
-    )
 }
 
 /// Whether an intersection area is a real share of the building (not a boundary touch).

@@ -16,6 +16,7 @@ fn bldg(i: usize, g: impl Into<MultiPolygon<f64>>, floors: Option<f64>) -> Build
         area_m2: geometry.unsigned_area(),
         geometry,
         floors,
+        height_m: None,
     }
 }
 

@@ -290,6 +290,9 @@ pub struct Building {
     pub area_m2: f64,
     /// Floors above ground (层数), from the floors field or height ÷ storey height.
     pub floors: Option<f64>,
+    /// Height in metres from the layer's height field, when it has one and the value is
+    /// a positive number (see [`crate::measure::MeasureOptions::heights`]).
+    pub height_m: Option<f64>,
 }
 
 /// Town (镇街) polygons with their names, in the working CRS, from a boundary layer.

@@ -95,7 +95,7 @@ pub struct Model {
     pub parcels: PreparedParcels,
     pub buildings: Option<Vec<Building>>,
     /// Each building's height (m) from the height field, when the measure's 8 m rule
-    /// wants it ([`crate::measure::heights_from_layer`], read before the raw layer is freed).
+    /// wants it ([`crate::model::Building::height_m`]).
     pub building_heights: Option<Vec<Option<f64>>>,
     pub building_rejects: Vec<Reject>,
     pub constraints: Vec<ConstraintLayer>,
@@ -671,7 +671,9 @@ fn prepare(
         &buildings,
         &settings.building_fields.height,
     ) {
-        (Some(raw), Some(bs), Some(h)) if heights => crate::measure::heights_from_layer(raw, bs, h),
+        (Some(raw), Some(bs), Some(h)) if heights && raw.field_index(h).is_some() => {
+            Some(bs.iter().map(|b| b.height_m).collect())
+        }
         _ => None,
     };
     if let Some(b) = inputs.buildings.as_mut() {
