@@ -3,6 +3,7 @@
 //! ([`crate::publish`]) with its manifest and what changed since the last one.
 
 mod analyse;
+mod memory;
 mod progress;
 pub mod sample;
 mod summary;
@@ -637,8 +638,10 @@ fn prepare(
     )?;
     let mut parcels =
         ingest::prepare_parcels(&mut inputs.parcels, &source, &working, &settings.mapping)?;
-    // The model now holds the parcels' geometry and attributes: the raw copy goes.
+    // The model now holds the parcels' geometry and attributes: the raw copy goes, and
+    // its pages before the buildings are validated.
     inputs.parcels.release(true);
+    memory::return_free_memory();
     let planning = match (&inputs.planning, &settings.planning) {
         (Some(layer), Some(spec)) => {
             let src = same_crs_as_parcels(layer, settings, &source)?;

@@ -165,7 +165,7 @@ impl<'a> Timer<'a> {
     /// Ends the stage in progress (if any) and begins `stage`.
     pub(crate) fn begin(&mut self, stage: Stage) {
         self.end();
-        return_free_memory();
+        super::memory::return_free_memory();
         self.current = Some((stage, Instant::now()));
         self.observer.started(stage);
         let mut r = self.record("stage_started");
@@ -198,18 +198,5 @@ impl<'a> Timer<'a> {
         let mut laps = self.laps.clone();
         laps.insert("total".into(), self.start.elapsed().as_secs_f64());
         laps
-    }
-}
-
-/// Hands the heap's free pages back to the system between stages. glibc keeps what a
-/// stage frees (the raw layers once validated, the buildings once measured, a writer's
-/// blocks) inside its heaps, fragmented by what stays: without this the resident size
-/// only grows, stage after stage, though the live data shrinks.
-fn return_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; no live allocation is
-    // touched.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
