@@ -312,13 +312,14 @@ mod tests {
         for radius in [0.0, 10.0, 25.0, 35.0, 80.0] {
             let got = r.dilate(&mask, radius);
             let cells = radius / r.cell();
-            for k in 0..nx * ny {
+            assert_eq!(got.len(), nx * ny);
+            for (k, &cell) in got.iter().enumerate() {
                 let (i, j) = ((k % nx) as f64, (k / nx) as f64);
                 let want = (0..nx * ny).filter(|&m| mask[m]).any(|m| {
                     let (a, b) = ((m % nx) as f64, (m / nx) as f64);
                     (a - i).powi(2) + (b - j).powi(2) <= cells * cells + 1e-9
                 });
-                assert_eq!(got[k], want, "r {radius}, cell {k}");
+                assert_eq!(cell, want, "r {radius}, cell {k}");
             }
         }
         assert!(!r.dilate(&vec![false; nx * ny], 50.0).contains(&true));
