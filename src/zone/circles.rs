@@ -368,6 +368,7 @@ mod tests {
     struct Blocks {
         block_of: Vec<u32>,
         areas: Vec<f64>,
+        rects: Vec<Option<geo::Rect<f64>>>,
         block_nodes: std::collections::BTreeMap<u32, Vec<u32>>,
     }
 
@@ -376,6 +377,7 @@ mod tests {
             Blocks {
                 block_of: (0..geoms.len() as u32).collect(),
                 areas: geoms.iter().map(|g| g.unsigned_area()).collect(),
+                rects: geoms.iter().map(geo::BoundingRect::bounding_rect).collect(),
                 block_nodes: (0..nodes.len() as u32).map(|n| (n, vec![n])).collect(),
             }
         }
@@ -389,6 +391,7 @@ mod tests {
             Shaping {
                 nodes,
                 geoms,
+                rects: &self.rects,
                 areas: &self.areas,
                 block_of: &self.block_of,
                 block_area: &self.areas,

@@ -21,6 +21,9 @@ pub(super) fn middle_circles(
         max_m2: opts.middle_max_km2 * 1e6,
         pull: 2.0,
     };
+    if large.is_empty() {
+        return Vec::new();
+    }
     let unit_nodes: Vec<Node> = nodes
         .iter()
         .zip(unit_of_node)

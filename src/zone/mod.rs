@@ -23,7 +23,7 @@ use town::{Drawn, Town, TownZones};
 
 use crate::landuse::LandClass;
 use crate::model::Parcel;
-use geo::{Area, Centroid, Coord, MultiPolygon};
+use geo::{Area, BoundingRect, Centroid, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -226,27 +226,33 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         &opts.unit,
     );
 
+    let mut town_units: Vec<Vec<u32>> = vec![Vec::new(); town_names.len()];
+    for (u, unit) in units.units.iter().enumerate() {
+        if let Some(list) = town_units.get_mut(unit.town as usize) {
+            list.push(u as u32);
+        }
+    }
+    let rects: Vec<Option<Rect<f64>>> = geoms.par_iter().map(|g| g.bounding_rect()).collect();
+
     // Towns are independent: zone them in parallel, collect in town order.
-    let per_town: Vec<TownZones> = (0..town_names.len() as u32)
-        .into_par_iter()
-        .map(|t| {
-            Town {
-                id: t,
-                members: &town_members[t as usize],
-                input,
-                opts,
-                graph: &circle_graph,
-                units: &units,
-                geoms: &geoms,
-                areas: &areas,
-                centroids: &centroids,
-                mass: &mass,
-                block_of: &block_of,
-                block_area: &block_area,
-            }
-            .zone()
-        })
-        .collect();
+    let per_town: Vec<TownZones> = in_town_order(town_schedule(&town_members), |t| {
+        Town {
+            members: &town_members[t as usize],
+            input,
+            opts,
+            graph: &circle_graph,
+            units: &units,
+            town_units: &town_units[t as usize],
+            geoms: &geoms,
+            rects: &rects,
+            areas: &areas,
+            centroids: &centroids,
+            mass: &mass,
+            block_of: &block_of,
+            block_area: &block_area,
+        }
+        .zone()
+    });
     let mut industrial =
         report::contiguous_industrial(&graph, input, &eligible, &town_id, town_names.len(), opts);
 
@@ -365,6 +371,27 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
     zones
 }
 
+/// The order in which towns are zoned: most parcels first (ties by index), so that the
+/// parallel loop does not end on one large town while the other cores idle.
+fn town_schedule(town_members: &[Vec<u32>]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..town_members.len() as u32).collect();
+    order.sort_by_key(|&t| (std::cmp::Reverse(town_members[t as usize].len()), t));
+    order
+}
+
+/// `zone(t)` for every town of `schedule` (a permutation of `0..n`), run in parallel in
+/// schedule order, one town a task, and returned in town order (index `t` holds
+/// `zone(t)`), whatever the schedule.
+fn in_town_order<T: Send>(schedule: Vec<u32>, zone: impl Fn(u32) -> T + Sync) -> Vec<T> {
+    let mut done: Vec<(u32, T)> = schedule
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|t| (t, zone(t)))
+        .collect();
+    done.sort_unstable_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
+}
+
 fn make_zone(
     id: String,
     town: &str,
@@ -417,5 +444,20 @@ fn make_zone(
         program: false,
         rank: None,
         mode: None,
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn towns_run_largest_first_and_come_back_in_town_order() {
+        let members: Vec<Vec<u32>> =
+            vec![vec![0], vec![1, 2, 3], vec![], vec![4, 5, 6], vec![7, 8]];
+        let schedule = town_schedule(&members);
+        assert_eq!(schedule, [1, 3, 4, 0, 2]);
+        let got = in_town_order(schedule, |t| (t, members[t as usize].len()));
+        assert_eq!(got, [(0, 1), (1, 3), (2, 0), (3, 3), (4, 2)]);
     }
 }

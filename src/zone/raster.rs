@@ -141,7 +141,12 @@ impl Raster {
         // beyond the disc's reach: bytes, so the passes below run 32 cells an instruction.
         let far = (reach + 1) as u8;
         let mut row_dist = vec![far; nx * ny];
-        for j in 0..ny {
+        // Rows holding no masked cell stay `far` throughout and are skipped below (a
+        // growth's prefix often covers a small part of its canvas).
+        let live: Vec<bool> = (0..ny)
+            .map(|j| mask[j * nx..(j + 1) * nx].contains(&true))
+            .collect();
+        for j in (0..ny).filter(|&j| live[j]) {
             let row = &mask[j * nx..(j + 1) * nx];
             let out = &mut row_dist[j * nx..(j + 1) * nx];
             let mut d = far;
@@ -173,7 +178,7 @@ impl Raster {
             let cells = &mut out[j * nx..(j + 1) * nx];
             for (dy, &w) in half.iter().enumerate() {
                 for jj in [j.checked_sub(dy), (dy > 0).then_some(j + dy)] {
-                    let Some(jj) = jj.filter(|&jj| jj < ny) else {
+                    let Some(jj) = jj.filter(|&jj| jj < ny && (live[jj] || w >= far)) else {
                         continue;
                     };
                     let src = &row_dist[jj * nx..(jj + 1) * nx];
@@ -292,6 +297,32 @@ mod tests {
             cell,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn dilation_is_the_disc_dilation_also_beside_empty_rows() {
+        // A few scattered cells, most rows empty (those rows are skipped): every cell is
+        // in exactly when some masked cell's centre lies within r cells of its centre.
+        let r = grid(400.0, 10.0);
+        let (nx, ny) = (r.nx, r.ny);
+        let mut mask = vec![false; nx * ny];
+        for &(i, j) in &[(3, 2), (20, 20), (21, 20), (39, 40), (0, 35)] {
+            mask[j * nx + i] = true;
+        }
+        for radius in [0.0, 10.0, 25.0, 35.0, 80.0] {
+            let got = r.dilate(&mask, radius);
+            let cells = radius / r.cell();
+            assert_eq!(got.len(), nx * ny);
+            for (k, &cell) in got.iter().enumerate() {
+                let (i, j) = ((k % nx) as f64, (k / nx) as f64);
+                let want = (0..nx * ny).filter(|&m| mask[m]).any(|m| {
+                    let (a, b) = ((m % nx) as f64, (m / nx) as f64);
+                    (a - i).powi(2) + (b - j).powi(2) <= cells * cells + 1e-9
+                });
+                assert_eq!(cell, want, "r {radius}, cell {k}");
+            }
+        }
+        assert!(!r.dilate(&vec![false; nx * ny], 50.0).contains(&true));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::circles::Node;
 use super::outline;
 use super::raster::Raster;
 use crate::spatial::planar::{self, point_in_polygon};
-use geo::{Area, BoundingRect, MultiPolygon};
+use geo::{Area, MultiPolygon, Rect};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Raster cells per road gap: 20 m cells for the default 100 m circle gap, so the
@@ -31,6 +31,9 @@ const CELLS_PER_GAP: f64 = 5.0;
 pub struct Shaping<'a> {
     pub nodes: &'a [Node],
     pub geoms: &'a [&'a MultiPolygon<f64>],
+    /// Bounding rectangle of each parcel (district-wide index), `None` when empty: worked
+    /// out once, not on every canvas of every growth.
+    pub rects: &'a [Option<Rect<f64>>],
     /// Area of each parcel (district-wide index), m².
     pub areas: &'a [f64],
     /// Block of each parcel (district-wide index).
@@ -70,7 +73,7 @@ impl Shaping<'_> {
             self.nodes[n as usize]
                 .parcels
                 .iter()
-                .filter_map(|&p| self.geoms[p as usize].bounding_rect())
+                .filter_map(|&p| self.rects[p as usize])
         });
         let cell = self.gap.max(1.0) / CELLS_PER_GAP;
         let extent = planar::grow(planar::extent(rects)?, self.gap / 2.0 + 3.0 * cell);
@@ -80,11 +83,8 @@ impl Shaping<'_> {
                 continue;
             }
             for &p in &node.parcels {
-                let g = self.geoms[p as usize];
-                if g.bounding_rect()
-                    .is_some_and(|r| planar::rects_meet(r, extent))
-                {
-                    raster.paint(g, n as u32);
+                if self.rects[p as usize].is_some_and(|r| planar::rects_meet(r, extent)) {
+                    raster.paint(self.geoms[p as usize], n as u32);
                 }
             }
         }

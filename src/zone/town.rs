@@ -7,7 +7,7 @@ use super::circles::{Node, Region};
 use super::shape::Shaping;
 use super::{graph, outline, small, ZoneInput, ZoneOptions};
 use crate::model::m2_to_mu;
-use geo::{Coord, MultiPolygon};
+use geo::{Coord, MultiPolygon, Rect};
 use std::collections::{BTreeMap, HashMap};
 
 /// A zone before it is named: members, outline, area and why its range is missed.
@@ -30,8 +30,6 @@ pub(super) struct TownZones {
 
 /// What zoning one town needs: the district-wide inputs and the town's members.
 pub(super) struct Town<'a> {
-    /// Index of the town in the district's sorted town list.
-    pub id: u32,
     /// The town's parcels, ascending.
     pub members: &'a [u32],
     pub input: &'a ZoneInput<'a>,
@@ -39,7 +37,11 @@ pub(super) struct Town<'a> {
     /// The circle graph (`circle_gap`) of the whole district.
     pub graph: &'a graph::Graph,
     pub units: &'a small::Units,
+    /// The town's renewal units (indexes into `units.units`), ascending.
+    pub town_units: &'a [u32],
     pub geoms: &'a [&'a MultiPolygon<f64>],
+    /// Bounding rectangle of each parcel.
+    pub rects: &'a [Option<Rect<f64>>],
     pub areas: &'a [f64],
     pub centroids: &'a [Coord<f64>],
     /// What large circles pull, per parcel (the plan, or `eligible`).
@@ -67,6 +69,7 @@ impl Town<'_> {
         let shaping = Shaping {
             nodes: &tg.nodes,
             geoms: self.geoms,
+            rects: self.rects,
             areas: self.areas,
             block_of: self.block_of,
             block_area: self.block_area,
@@ -184,11 +187,9 @@ impl Town<'_> {
     /// The town's renewal units with their outlines (gaps closed at `gap`).
     fn renewal_units(&self) -> Vec<Drawn> {
         let (units, opts) = (self.units, self.opts);
-        units
-            .units
+        self.town_units
             .iter()
-            .enumerate()
-            .filter(|(_, u)| u.town == self.id)
+            .map(|&ui| (ui as usize, &units.units[ui as usize]))
             .map(|(ui, u)| {
                 let member_geoms: Vec<&MultiPolygon<f64>> =
                     u.members.iter().map(|&p| self.geoms[p as usize]).collect();
