@@ -168,18 +168,10 @@ fn parcel_change(p: &ParcelState, i: usize, b: Option<&ParcelState>, out: &mut V
         return;
     };
     match (b.low, p.low) {
-        (false, true) => out.push(change(
+        (was, now) if was != now => out.push(change(
             p,
             Some(i),
-            "became_low",
-            flag(b),
-            flag(p),
-            rule_delta(&b.reasons, &p.reasons),
-        )),
-        (true, false) => out.push(change(
-            p,
-            Some(i),
-            "no_longer_low",
+            if now { "became_low" } else { "no_longer_low" },
             flag(b),
             flag(p),
             rule_delta(&b.reasons, &p.reasons),
