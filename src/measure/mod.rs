@@ -174,15 +174,13 @@ pub fn measure(parcels: &[Parcel], buildings: &[Building], opts: &MeasureOptions
         .filter(|(b, w)| matches!((b.floors, w), (Some(f), Some(w)) if *w != f))
         .count();
 
-    let rects: Vec<Option<Rect<f64>>> = buildings
+    // The index's leaves carry each building's bounding rectangle: the queries read it
+    // from there (no second array of 2.6M rectangles beside the trees).
+    let entries: Vec<Entry> = buildings
         .par_iter()
-        .map(|b| b.geometry.bounding_rect())
-        .collect();
-    let entries: Vec<Entry> = rects
-        .iter()
         .enumerate()
-        .filter_map(|(i, r)| {
-            let r = r.as_ref()?;
+        .filter_map(|(i, b)| {
+            let r = b.geometry.bounding_rect()?;
             let (lo, hi) = (r.min(), r.max());
             Some(GeomWithData::new(
                 Rectangle::from_corners([lo.x, lo.y], [hi.x, hi.y]),
@@ -195,7 +193,6 @@ pub fn measure(parcels: &[Parcel], buildings: &[Building], opts: &MeasureOptions
     let ctx = Ctx {
         trees: &trees,
         buildings,
-        rects: &rects,
         weights: &weights,
     };
 
@@ -260,7 +257,6 @@ fn counts(area: f64, b: &Building) -> bool {
 struct Ctx<'a> {
     trees: &'a [RTree<Entry>],
     buildings: &'a [Building],
-    rects: &'a [Option<Rect<f64>>],
     weights: &'a [Option<f64>],
 }
 
@@ -274,7 +270,8 @@ struct ChunkOut {
 /// Per-thread buffers, reused across parcels.
 #[derive(Default)]
 struct Scratch {
-    candidates: Vec<u32>,
+    /// Buildings whose rectangle meets the parcel's, with that rectangle.
+    candidates: Vec<(u32, Rect<f64>)>,
     edges: Vec<Edge>,
 }
 
@@ -301,16 +298,15 @@ impl Ctx<'_> {
         s.candidates.clear();
         let query = AABB::from_corners([env.min().x, env.min().y], [env.max().x, env.max().y]);
         for tree in self.trees {
-            s.candidates
-                .extend(tree.locate_in_envelope_intersecting(&query).map(|e| e.data));
+            s.candidates.extend(
+                tree.locate_in_envelope_intersecting(&query)
+                    .map(|e| (e.data, Rect::new(e.geom().lower(), e.geom().upper()))),
+            );
         }
-        s.candidates.sort_unstable();
+        s.candidates.sort_unstable_by_key(|c| c.0);
         let n_rings: usize = p.geometry.0.iter().map(|q| 1 + q.interiors().len()).sum();
-        for &bi in &s.candidates {
+        for &(bi, rect) in &s.candidates {
             let b = &self.buildings[bi as usize];
-            let Some(rect) = self.rects[bi as usize] else {
-                continue;
-            };
             let area = match classify(&p.geometry, n_rings, &b.geometry, rect, &mut s.edges) {
                 Relation::BuildingInside => b.area_m2,
                 Relation::Disjoint => 0.0,

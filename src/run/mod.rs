@@ -94,7 +94,11 @@ pub struct Model {
     pub source: SourceCrs,
     pub working: WorkingCrs,
     pub parcels: PreparedParcels,
+    /// The buildings kept by validation; once measured, only the orphans (see
+    /// [`release_buildings`]).
     pub buildings: Option<Vec<Building>>,
+    /// How many buildings validation kept (the count stays when they are released).
+    pub buildings_kept: Option<usize>,
     /// Each building's height (m) from the height field, when the measure's 8 m rule
     /// wants it ([`crate::model::Building::height_m`]).
     pub building_heights: Option<Vec<Option<f64>>>,
@@ -447,17 +451,20 @@ fn record_run(
     })
 }
 
-/// Frees the buildings once measured: past the measure only their count and the
-/// orphans' footprints (their own layer) are read.
+/// Frees the buildings once measured: past the measure only their count
+/// ([`Model::buildings_kept`]) and the orphans (their own layer) are read, so only the
+/// orphans stay, in building order (a million parcels' 2.6M buildings are ~0.6 GB).
 fn release_buildings(model: &mut Model, orphans: &[usize]) {
     model.building_heights = None;
     if let Some(buildings) = model.buildings.as_mut() {
         let mut orphans = orphans.iter().peekable();
-        for (i, b) in buildings.iter_mut().enumerate() {
-            if orphans.next_if_eq(&&i).is_none() {
-                b.geometry = geo::MultiPolygon::new(Vec::new());
-            }
-        }
+        let mut i = 0;
+        buildings.retain(|_| {
+            let keep = orphans.next_if_eq(&&i).is_some();
+            i += 1;
+            keep
+        });
+        buildings.shrink_to_fit();
     }
 }
 
@@ -739,6 +746,7 @@ fn prepare(
         source,
         working,
         parcels,
+        buildings_kept: buildings.as_ref().map(Vec::len),
         buildings,
         building_heights,
         building_rejects,

@@ -165,7 +165,7 @@ impl<'a> Timer<'a> {
     /// Ends the stage in progress (if any) and begins `stage`.
     pub(crate) fn begin(&mut self, stage: Stage) {
         self.end();
-        super::memory::return_free_memory();
+        super::memory::at_stage(stage);
         self.current = Some((stage, Instant::now()));
         self.observer.started(stage);
         let mut r = self.record("stage_started");

@@ -101,7 +101,7 @@ pub(super) fn build(
         parcels_repaired: prepared.repaired,
         rejected_by_reason: by_reason,
         buildings_in: inputs.buildings.as_ref().map(|b| b.records()),
-        buildings_out: model.buildings.as_ref().map(|b| b.len()),
+        buildings_out: model.buildings_kept,
         buildings_rejected: inputs
             .buildings
             .as_ref()

@@ -462,23 +462,21 @@ fn changes_layer<'a>(model: &'a Model, analysis: &'a Analysis, changes: &[Change
     )
 }
 
-/// Buildings that stand in no parcel (roads, rivers, outside the parcels layer).
+/// Buildings that stand in no parcel (roads, rivers, outside the parcels layer): once
+/// measured, the model holds only those ([`super::release_buildings`]).
 fn orphan_layer<'a>(model: &'a Model, analysis: &Analysis) -> Option<OutLayer<'a>> {
     let buildings = model.buildings.as_ref()?;
     let measured = analysis.measured.as_ref()?;
-    let rows = measured
-        .orphans
+    debug_assert_eq!(buildings.len(), measured.orphans.len());
+    let rows = buildings
         .iter()
-        .map(|&i| {
-            let b = &buildings[i];
-            OutRow {
-                geometry: Some(&b.geometry),
-                values: vec![
-                    Value::Int(b.index as i64),
-                    b.floors.map(Value::Real).unwrap_or(Value::Null),
-                    Value::Real(b.area_m2),
-                ],
-            }
+        .map(|b| OutRow {
+            geometry: Some(&b.geometry),
+            values: vec![
+                Value::Int(b.index as i64),
+                b.floors.map(Value::Real).unwrap_or(Value::Null),
+                Value::Real(b.area_m2),
+            ],
         })
         .collect();
     Some(OutLayer::of(
