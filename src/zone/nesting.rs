@@ -18,6 +18,7 @@ use super::{outline, Zone};
 use crate::spatial::index::EnvelopeIndex;
 use crate::spatial::planar::rects_meet;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
+use rayon::prelude::*;
 
 /// Parts smaller than this (m²) left by a cut are crumbs of the road both closings
 /// filled, not land: dropped.
@@ -44,27 +45,27 @@ pub fn make_exact(
         .collect();
     disjoint(small, parcels);
     clip_to_parents(small, &parents);
-    for z in large.iter_mut().chain(middle.iter_mut()) {
-        z.area_m2 = z.outline.unsigned_area();
+    for zones in [&mut *large, &mut *middle] {
+        zones
+            .par_iter_mut()
+            .for_each(|z| z.area_m2 = z.outline.unsigned_area());
     }
-    for z in large
-        .iter_mut()
-        .chain(middle.iter_mut())
-        .chain(small.iter_mut())
-    {
-        z.compact = outline::polsby_popper(&z.outline);
+    for zones in [large, middle, small] {
+        zones
+            .par_iter_mut()
+            .for_each(|z| z.compact = outline::polsby_popper(&z.outline));
     }
 }
 
-/// Each zone's outline cut to its parent's.
+/// Each zone's outline cut to its parent's (each zone on its own: in parallel).
 fn clip_to_parents(children: &mut [Zone], parents: &[(String, MultiPolygon<f64>)]) {
     let by_id: std::collections::HashMap<&str, &MultiPolygon<f64>> =
         parents.iter().map(|(id, o)| (id.as_str(), o)).collect();
-    for z in children.iter_mut() {
+    children.par_iter_mut().for_each(|z| {
         if let Some(parent) = z.parent_id.as_deref().and_then(|id| by_id.get(id)) {
             z.outline = without_crumbs(z.outline.intersection(*parent));
         }
-    }
+    });
 }
 
 /// Each zone gives up the member parcels of the others, then what the zones before it
@@ -91,7 +92,8 @@ fn disjoint(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
     }
 }
 
-/// Each outline minus the member parcels of the other zones of its level it reaches.
+/// Each outline minus the member parcels of the other zones of its level it reaches
+/// (each zone on its own: in parallel).
 fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) {
     // Every member parcel of the level, with its zone.
     let members: Vec<(u32, usize)> = zones
@@ -104,9 +106,9 @@ fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) 
             .iter()
             .map(|&(p, _)| parcels[p as usize].geometry.bounding_rect()),
     );
-    for (k, zone) in zones.iter_mut().enumerate() {
+    zones.par_iter_mut().enumerate().for_each(|(k, zone)| {
         let Some(bk) = zone.outline.bounding_rect() else {
-            continue;
+            return;
         };
         let others: Vec<u32> = index
             .meeting(bk)
@@ -116,7 +118,7 @@ fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) 
             .map(|(p, _)| p)
             .collect();
         if others.is_empty() {
-            continue;
+            return;
         }
         let polys: Vec<geo::Polygon<f64>> = others
             .iter()
@@ -125,7 +127,7 @@ fn give_up_others_members(zones: &mut [Zone], parcels: &[crate::model::Parcel]) 
             .collect();
         let taken = geo::unary_union(polys.iter());
         zone.outline = without_crumbs(zone.outline.difference(&taken));
-    }
+    });
 }
 
 fn without_crumbs(shape: MultiPolygon<f64>) -> MultiPolygon<f64> {
