@@ -173,6 +173,28 @@ impl<'a> Timer<'a> {
         self.log(r);
     }
 
+    /// Begins `stage` beside the stage in progress (it runs on another thread): logged
+    /// and heard as started now; [`Timer::end_beside`] ends it.
+    pub(crate) fn begin_beside(&mut self, stage: Stage) -> Instant {
+        self.observer.started(stage);
+        let mut r = self.record("stage_started");
+        r.stage = Some(stage.key());
+        self.log(r);
+        Instant::now()
+    }
+
+    /// Ends a stage begun with [`Timer::begin_beside`] at `began`: its time is its own
+    /// wall time, which overlapped the stages in progress meanwhile.
+    pub(crate) fn end_beside(&mut self, stage: Stage, began: Instant) {
+        let seconds = began.elapsed().as_secs_f64();
+        *self.laps.entry(stage.key().into()).or_default() += seconds;
+        self.observer.finished(stage, seconds, &BTreeMap::new());
+        let mut r = self.record("stage_finished");
+        r.stage = Some(stage.key());
+        r.message = Some(format!("{seconds:.3} s (beside other stages)"));
+        self.log(r);
+    }
+
     /// Attaches a count to the stage in progress.
     pub(crate) fn count(&mut self, what: &'static str, n: usize) {
         self.counts.insert(what, n as u64);

@@ -92,9 +92,7 @@ pub(super) fn write_outputs(
         .chain(circles.iter().map(|(l, layer)| (*l, layer)))
         .filter(|(l, _)| sel.has_layer(*l))
         .collect();
-    let written = write_vector_files(&stage, &spatial, model, sel, timer)?;
-
-    timer.begin(Stage::WriteGpkg);
+    // The GeoPackage's layers: the spatial ones, then rejects, orphans and changes.
     let mut rejects = model.parcels.rejects.clone();
     rejects.extend(model.building_rejects.iter().cloned());
     rejects.extend(model.constraint_rejects.iter().cloned());
@@ -123,16 +121,42 @@ pub(super) fn write_outputs(
     {
         layers.push((OutputLayer::Changes, c));
     }
-    if sel.writes(Format::Gpkg) {
-        write_gpkg_and_project(&stage, &layers, results)?;
-    }
 
-    timer.begin(Stage::WriteReport);
-    if sel.writes(Format::Stats) || sel.writes(Format::Report) {
-        write_stats_and_report(&stage, results, sel)?;
-    }
-
-    Ok(written)
+    // GDAL writes the GeoPackage on one thread (SQLite, one connection), the longest
+    // writer of a full run: it runs on a thread of its own beside the GeoJSON,
+    // Shapefile and report writers, which share the rest of the machine. Each file has
+    // one writer, so the outputs do not depend on the overlap.
+    std::thread::scope(|scope| {
+        let gpkg = sel.writes(Format::Gpkg).then(|| {
+            let began = timer.begin_beside(Stage::WriteGpkg);
+            let (stage, layers) = (&stage, &layers);
+            let thread = scope.spawn(move || write_gpkg_and_project(stage, layers, results));
+            (began, thread)
+        });
+        let written = write_vector_files(&stage, &spatial, model, sel, timer);
+        let report = written.is_ok().then(|| {
+            timer.begin(Stage::WriteReport);
+            match sel.writes(Format::Stats) || sel.writes(Format::Report) {
+                true => write_stats_and_report(&stage, results, sel),
+                false => Ok(()),
+            }
+        });
+        let gpkg = gpkg.map(|(began, thread)| {
+            let result = thread.join().unwrap_or_else(|_| {
+                Err(Error::output(
+                    stage.join("landsift.gpkg"),
+                    "its writer stopped unexpectedly",
+                ))
+            });
+            timer.end_beside(Stage::WriteGpkg, began);
+            result
+        });
+        // Errors in the order the writers were listed: vector files, GeoPackage, report.
+        let written = written?;
+        gpkg.transpose()?;
+        report.transpose()?;
+        Ok(written)
+    })
 }
 
 /// GeoJSON and Shapefile (with its `.qml`) of each spatial layer, the Shapefiles' text
