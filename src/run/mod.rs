@@ -281,15 +281,6 @@ fn publish_run(
     };
     let written = write::write_outputs(staging, results, timer)?;
     let imprint = write::imprint(results);
-    let (model, analysis) = (parts.model, parts.analysis);
-    crate::changes::state::write(
-        &staging.join(crate::changes::state::FILE),
-        model.parcels.parcels.len(),
-        |i| analyse::parcel_state(model, analysis, i),
-    )?;
-    if let Some(c) = &summary.changes {
-        crate::changes::write_csv(&staging.join("changes.csv"), parts.changes, c)?;
-    }
     timer.begin(Stage::Publish);
     summary.shapefile_field_names = written.shortened;
     summary.warnings.extend(written.warnings);

@@ -136,10 +136,14 @@ pub(super) fn write_outputs(
         let written = write_vector_files(&stage, &spatial, model, sel, timer);
         let report = written.is_ok().then(|| {
             timer.begin(Stage::WriteReport);
-            match sel.writes(Format::Stats) || sel.writes(Format::Report) {
+            let r = match sel.writes(Format::Stats) || sel.writes(Format::Report) {
                 true => write_stats_and_report(&stage, results, sel),
                 false => Ok(()),
-            }
+            };
+            let r = r.and_then(|()| write_state_and_changes(&stage, results));
+            // The wait for the GeoPackage below is no stage's time but its own.
+            timer.end();
+            r
         });
         let gpkg = gpkg.map(|(began, thread)| {
             let result = thread.join().unwrap_or_else(|_| {
@@ -157,6 +161,20 @@ pub(super) fn write_outputs(
         report.transpose()?;
         Ok(written)
     })
+}
+
+/// The parcels' state for the next run's comparison, and what changed since the last.
+fn write_state_and_changes(stage: &Path, results: Results) -> Result<()> {
+    let (model, analysis) = (results.model, results.analysis);
+    crate::changes::state::write(
+        &stage.join(crate::changes::state::FILE),
+        model.parcels.parcels.len(),
+        |i| super::analyse::parcel_state(model, analysis, i),
+    )?;
+    if let Some(c) = &results.summary.changes {
+        crate::changes::write_csv(&stage.join("changes.csv"), results.changes, c)?;
+    }
+    Ok(())
 }
 
 /// GeoJSON and Shapefile (with its `.qml`) of each spatial layer, the Shapefiles' text
