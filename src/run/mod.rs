@@ -95,10 +95,8 @@ pub struct Model {
     pub working: WorkingCrs,
     pub parcels: PreparedParcels,
     /// The buildings kept by validation; once measured, only the orphans (see
-    /// [`release_buildings`]).
+    /// [`release_buildings`]; the measure keeps the count).
     pub buildings: Option<Vec<Building>>,
-    /// How many buildings validation kept (the count stays when they are released).
-    pub buildings_kept: Option<usize>,
     /// Each building's height (m) from the height field, when the measure's 8 m rule
     /// wants it ([`crate::model::Building::height_m`]).
     pub building_heights: Option<Vec<Option<f64>>>,
@@ -442,8 +440,8 @@ fn record_run(
     })
 }
 
-/// Frees the buildings once measured: past the measure only their count
-/// ([`Model::buildings_kept`]) and the orphans (their own layer) are read, so only the
+/// Frees the buildings once measured: past the measure only their count (the measure's
+/// per-building arrays hold it) and the orphans (their own layer) are read, so only the
 /// orphans stay, in building order (a million parcels' 2.6M buildings are ~0.6 GB).
 fn release_buildings(model: &mut Model, orphans: &[usize]) {
     model.building_heights = None;
@@ -737,7 +735,6 @@ fn prepare(
         source,
         working,
         parcels,
-        buildings_kept: buildings.as_ref().map(Vec::len),
         buildings,
         building_heights,
         building_rejects,

@@ -101,7 +101,8 @@ pub(super) fn build(
         parcels_repaired: prepared.repaired,
         rejected_by_reason: by_reason,
         buildings_in: inputs.buildings.as_ref().map(|b| b.records()),
-        buildings_out: model.buildings_kept,
+        // The model keeps only the orphans once measured; the measure, every building.
+        buildings_out: analysis.measured.as_ref().map(|m| m.assigned_m2.len()),
         buildings_rejected: inputs
             .buildings
             .as_ref()
