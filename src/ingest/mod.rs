@@ -532,6 +532,7 @@ pub fn prepare_buildings(
     // its geometry taken, checked and made a building (or a reject) at once, so that no
     // array of verdicts or storeys stands beside the buildings (2.6M at a million
     // parcels).
+    let label = raw.source.display().to_string();
     let items = raw.features.par_iter_mut().map(|f| {
         let storeys = (number(f, floors_idx), number(f, height_idx));
         f.values = Vec::new();
@@ -544,45 +545,31 @@ pub fn prepare_buildings(
         policy,
         |checked, (index, (floors, height))| match checked {
             Checked::Valid { geometry, .. } => Ok(building(index, geometry, floors, height, bf)),
-            Checked::Invalid { reason, detail } => Err(Box::new((index, reason, detail))),
+            Checked::Invalid { reason, detail } => Err(Box::new(Reject {
+                source: label.clone(),
+                index,
+                id: String::new(),
+                reason: reason.into(),
+                detail,
+            })),
         },
     )?;
-    if policy == InvalidPolicy::Stop {
-        if let Some(Err(r)) = outcomes.iter().find(|o| o.is_err()) {
-            return Err(Error::InvalidGeometry {
-                path: raw.source.clone(),
-                record: r.0,
-                id: String::new(),
-                detail: r.2.clone(),
-            });
-        }
-    }
-    let label = raw.source.display().to_string();
+    let details = outcomes
+        .iter()
+        .map(|o| o.as_ref().err().map(|r| r.detail.as_str()));
+    stop_at_first_invalid(raw, details, policy, None)?;
     let mut rejects = Vec::new();
     // Collected in place (a building is the size of an outcome): no second array.
     let buildings = outcomes
         .into_iter()
-        .filter_map(|o| match o {
-            Ok(b) => Some(b),
-            Err(r) => {
-                let (index, reason, detail) = *r;
-                rejects.push(Reject {
-                    source: label.clone(),
-                    index,
-                    id: String::new(),
-                    reason: reason.into(),
-                    detail,
-                });
-                None
-            }
-        })
+        .filter_map(|o| o.map_err(|r| rejects.push(*r)).ok())
         .collect();
     Ok((buildings, rejects))
 }
 
-/// A building record once checked: the building, or its record index, reject reason
-/// and detail (boxed, so that an outcome is the size of a building).
-type BuildingOutcome = Result<Building, Box<(usize, &'static str, String)>>;
+/// A building record once checked: the building, or its reject (boxed, so that an
+/// outcome is the size of a building).
+type BuildingOutcome = Result<Building, Box<Reject>>;
 
 /// A valid footprint with its floors (from the floors field, else height ÷ storey
 /// height) and height.
@@ -811,24 +798,41 @@ fn stop_at_invalid(
     policy: InvalidPolicy,
     id_field: Option<usize>,
 ) -> Result<Vec<Checked>> {
-    if policy == InvalidPolicy::Stop {
-        if let Some((f, Checked::Invalid { detail, .. })) = raw
-            .features
-            .iter()
-            .zip(&checked)
-            .find(|(_, c)| matches!(c, Checked::Invalid { .. }))
-        {
-            return Err(Error::InvalidGeometry {
-                path: raw.source.clone(),
-                record: f.index,
-                id: id_field
-                    .and_then(|i| f.values[i].as_text())
-                    .unwrap_or_default(),
-                detail: detail.clone(),
-            });
-        }
-    }
+    let details = checked.iter().map(|c| match c {
+        Checked::Invalid { detail, .. } => Some(detail.as_str()),
+        Checked::Valid { .. } => None,
+    });
+    stop_at_first_invalid(raw, details, policy, id_field)?;
     Ok(checked)
+}
+
+/// Under `stop`, the first invalid record in source order as the run's error;
+/// `details` holds each record's problem in the layer's order (`None`: valid).
+fn stop_at_first_invalid<'d>(
+    raw: &RawLayer,
+    details: impl IntoIterator<Item = Option<&'d str>>,
+    policy: InvalidPolicy,
+    id_field: Option<usize>,
+) -> Result<()> {
+    if policy != InvalidPolicy::Stop {
+        return Ok(());
+    }
+    let first = raw
+        .features
+        .iter()
+        .zip(details)
+        .find_map(|(f, detail)| Some((f, detail?)));
+    match first {
+        Some((f, detail)) => Err(Error::InvalidGeometry {
+            path: raw.source.clone(),
+            record: f.index,
+            id: id_field
+                .and_then(|i| f.values[i].as_text())
+                .unwrap_or_default(),
+            detail: detail.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Turns features far outside the rest of the layer into rejects (see [`location`]).
