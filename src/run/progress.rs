@@ -167,19 +167,13 @@ impl<'a> Timer<'a> {
         self.end();
         super::memory::at_stage(stage);
         self.current = Some((stage, Instant::now()));
-        self.observer.started(stage);
-        let mut r = self.record("stage_started");
-        r.stage = Some(stage.key());
-        self.log(r);
+        self.started(stage);
     }
 
     /// Begins `stage` beside the stage in progress (it runs on another thread): logged
     /// and heard as started now; [`Timer::end_beside`] ends it.
     pub(crate) fn begin_beside(&mut self, stage: Stage) -> Instant {
-        self.observer.started(stage);
-        let mut r = self.record("stage_started");
-        r.stage = Some(stage.key());
-        self.log(r);
+        self.started(stage);
         Instant::now()
     }
 
@@ -187,12 +181,8 @@ impl<'a> Timer<'a> {
     /// wall time, which overlapped the stages in progress meanwhile.
     pub(crate) fn end_beside(&mut self, stage: Stage, began: Instant) {
         let seconds = began.elapsed().as_secs_f64();
-        *self.laps.entry(stage.key().into()).or_default() += seconds;
-        self.observer.finished(stage, seconds, &BTreeMap::new());
-        let mut r = self.record("stage_finished");
-        r.stage = Some(stage.key());
-        r.message = Some(format!("{seconds:.3} s (beside other stages)"));
-        self.log(r);
+        let message = format!("{seconds:.3} s (beside other stages)");
+        self.finished(stage, seconds, BTreeMap::new(), message);
     }
 
     /// Attaches a count to the stage in progress.
@@ -204,14 +194,34 @@ impl<'a> Timer<'a> {
     pub(crate) fn end(&mut self) {
         if let Some((stage, began)) = self.current.take() {
             let seconds = began.elapsed().as_secs_f64();
-            *self.laps.entry(stage.key().into()).or_default() += seconds;
-            self.observer.finished(stage, seconds, &self.counts);
-            let mut r = self.record("stage_finished");
-            r.stage = Some(stage.key());
-            r.counts = std::mem::take(&mut self.counts);
-            r.message = Some(format!("{seconds:.3} s"));
-            self.log(r);
+            let counts = std::mem::take(&mut self.counts);
+            self.finished(stage, seconds, counts, format!("{seconds:.3} s"));
         }
+    }
+
+    /// Tells the observer and logs that `stage` started.
+    fn started(&mut self, stage: Stage) {
+        self.observer.started(stage);
+        let mut r = self.record("stage_started");
+        r.stage = Some(stage.key());
+        self.log(r);
+    }
+
+    /// Adds `seconds` to `stage`'s time, tells the observer and logs that it finished.
+    fn finished(
+        &mut self,
+        stage: Stage,
+        seconds: f64,
+        counts: BTreeMap<&'static str, u64>,
+        message: String,
+    ) {
+        *self.laps.entry(stage.key().into()).or_default() += seconds;
+        self.observer.finished(stage, seconds, &counts);
+        let mut r = self.record("stage_finished");
+        r.stage = Some(stage.key());
+        r.counts = counts;
+        r.message = Some(message);
+        self.log(r);
     }
 
     /// The timings of every stage so far, and the total.
