@@ -124,8 +124,11 @@ pub(super) fn write_outputs(
 
     // GDAL writes the GeoPackage on one thread (SQLite, one connection), the longest
     // writer of a full run: it runs on a thread of its own beside the GeoJSON,
-    // Shapefile and report writers, which share the rest of the machine. Each file has
-    // one writer, so the outputs do not depend on the overlap.
+    // Shapefile and report writers, which share the rest of the machine. The Shapefiles
+    // are written on another thread beside the GeoJSON and report writers: each writer
+    // formats in parallel and writes its file on its own thread, so one's writing fills
+    // the cores the other leaves idle. Each file has one writer, so the outputs do not
+    // depend on the overlap.
     std::thread::scope(|scope| {
         let gpkg = sel.writes(Format::Gpkg).then(|| {
             let began = timer.begin_beside(Stage::WriteGpkg);
@@ -133,30 +136,48 @@ pub(super) fn write_outputs(
             let thread = scope.spawn(move || write_gpkg_and_project(stage, layers, results));
             (began, thread)
         });
-        let written = write_vector_files(&stage, &spatial, model, sel, timer);
-        let report = written.is_ok().then(|| {
+        let shapefiles = sel.writes(Format::Shp).then(|| {
+            let began = timer.begin_beside(Stage::WriteShapefile);
+            let (stage, spatial) = (&stage, &spatial);
+            let thread = scope.spawn(move || write_shapefiles(stage, spatial, model, sel));
+            (began, thread)
+        });
+        let geojson = write_geojson_files(&stage, &spatial, model, sel);
+        let report = geojson.is_ok().then(|| {
             timer.begin(Stage::WriteReport);
             let r = match sel.writes(Format::Stats) || sel.writes(Format::Report) {
                 true => write_stats_and_report(&stage, results, sel),
                 false => Ok(()),
             };
             let r = r.and_then(|()| write_state_and_changes(&stage, results));
-            // The wait for the GeoPackage below is no stage's time but its own.
+            // The waits below are no stage's time but the writers' own.
             timer.end();
             r
         });
+        timer.end();
+        let stopped =
+            |name: &str| Error::output(stage.join(name), "its writer stopped unexpectedly");
+        let written = shapefiles.map(|(began, thread)| {
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err(stopped("parcels.shp")));
+            timer.end_beside(Stage::WriteShapefile, began);
+            result
+        });
         let gpkg = gpkg.map(|(began, thread)| {
-            let result = thread.join().unwrap_or_else(|_| {
-                Err(Error::output(
-                    stage.join("landsift.gpkg"),
-                    "its writer stopped unexpectedly",
-                ))
-            });
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err(stopped("landsift.gpkg")));
             timer.end_beside(Stage::WriteGpkg, began);
             result
         });
-        // Errors in the order the writers were listed: vector files, GeoPackage, report.
-        let written = written?;
+        // Errors in the order the writers were listed: GeoJSON, Shapefile, GeoPackage,
+        // report.
+        geojson?;
+        let written = written.transpose()?.unwrap_or_else(|| Written {
+            shortened: BTreeMap::new(),
+            warnings: Vec::new(),
+        });
         gpkg.transpose()?;
         report.transpose()?;
         Ok(written)
@@ -177,16 +198,14 @@ fn write_state_and_changes(stage: &Path, results: Results) -> Result<()> {
     Ok(())
 }
 
-/// GeoJSON and Shapefile (with its `.qml`) of each spatial layer, the Shapefiles' text
-/// in the selected encoding (a character it cannot hold written as a stand-in, and
-/// reported).
-fn write_vector_files(
+/// The GeoJSON of each spatial layer (longitude/latitude, or the working CRS's
+/// coordinates when it is a local one).
+fn write_geojson_files(
     stage: &Path,
     spatial: &[(OutputLayer, &OutLayer)],
     model: &Model,
     sel: &OutputSelection,
-    timer: &mut Timer<'_>,
-) -> Result<Written> {
+) -> Result<()> {
     let working = &model.working;
     if sel.writes(Format::Geojson) {
         let to_lonlat;
@@ -201,36 +220,45 @@ fn write_vector_files(
             export::geojson::write_geojson(&path, layer, coords)?;
         }
     }
-    timer.begin(Stage::WriteShapefile);
+    Ok(())
+}
+
+/// The Shapefile (with its `.qml`) of each spatial layer, its text in the selected
+/// encoding (a character it cannot hold written as a stand-in, and reported).
+fn write_shapefiles(
+    stage: &Path,
+    spatial: &[(OutputLayer, &OutLayer)],
+    model: &Model,
+    sel: &OutputSelection,
+) -> Result<Written> {
+    let working = &model.working;
     let mut shortened = BTreeMap::new();
     let mut lossy: Vec<(OutputLayer, export::shapefile::Lossy)> = Vec::new();
     let mut lossy_count = 0;
-    if sel.writes(Format::Shp) {
-        for &(id, layer) in spatial {
-            let written = export::shapefile::write_shapefile_with(
-                &stage.join(format!("{}.shp", id.as_str())),
-                layer,
-                working.esri_wkt().as_deref(),
-                sel.shp_encoding.encoding(),
-                export::shapefile::Unmappable::Replace,
-            )?;
-            lossy_count += written.lossy_count;
-            lossy.extend(written.lossy.into_iter().map(|l| (id, l)));
-            let names = written.names;
-            // Its QGIS style beside it, in the Shapefile's own (short) field names.
-            let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
-            let long_of: BTreeMap<String, String> = names
-                .iter()
-                .filter(|(l, s)| l != s)
-                .map(|(l, s)| (s.clone(), l.clone()))
-                .collect();
-            write_text(
-                &stage.join(format!("{}.qml", id.as_str())),
-                &export::style::qml(id, &short, &long_of),
-            )?;
-            if id == OutputLayer::Parcels {
-                shortened = names.into_iter().filter(|(l, s)| l != s).collect();
-            }
+    for &(id, layer) in spatial {
+        let written = export::shapefile::write_shapefile_with(
+            &stage.join(format!("{}.shp", id.as_str())),
+            layer,
+            working.esri_wkt().as_deref(),
+            sel.shp_encoding.encoding(),
+            export::shapefile::Unmappable::Replace,
+        )?;
+        lossy_count += written.lossy_count;
+        lossy.extend(written.lossy.into_iter().map(|l| (id, l)));
+        let names = written.names;
+        // Its QGIS style beside it, in the Shapefile's own (short) field names.
+        let short: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+        let long_of: BTreeMap<String, String> = names
+            .iter()
+            .filter(|(l, s)| l != s)
+            .map(|(l, s)| (s.clone(), l.clone()))
+            .collect();
+        write_text(
+            &stage.join(format!("{}.qml", id.as_str())),
+            &export::style::qml(id, &short, &long_of),
+        )?;
+        if id == OutputLayer::Parcels {
+            shortened = names.into_iter().filter(|(l, s)| l != s).collect();
         }
     }
     let warnings = if lossy_count > 0 {
