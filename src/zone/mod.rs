@@ -164,32 +164,30 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
         .enumerate()
         .map(|(p, &t)| t * 2 + u32::from(input.industrial_line.get(p).copied().unwrap_or(false)))
         .collect();
-    let graph = graph::neighbour_graph(
-        &geoms,
-        &graph::NeighbourOptions {
-            gap: opts.gap,
-            barriers: input.barriers,
-            towns: &side,
-        },
-    );
-    let circle_graph = graph::neighbour_graph(
-        &geoms,
-        &graph::NeighbourOptions {
-            gap: opts.circle_gap.max(opts.gap),
-            barriers: input.barriers,
-            towns: &town_id,
-        },
-    );
     // Blocks: runs of touching parcels (the fabric between roads), which circles take
-    // whole.
-    let touching = graph::neighbour_graph(
+    // whole. The three graphs come from one neighbour search.
+    let [graph, circle_graph, touching] = graph::neighbour_graphs(
         &geoms,
-        &graph::NeighbourOptions {
-            gap: crate::model::Metres::default_of(BLOCK_GAP_M),
-            barriers: input.barriers,
-            towns: &town_id,
-        },
-    );
+        &[
+            graph::NeighbourOptions {
+                gap: opts.gap,
+                barriers: input.barriers,
+                towns: &side,
+            },
+            graph::NeighbourOptions {
+                gap: opts.circle_gap.max(opts.gap),
+                barriers: input.barriers,
+                towns: &town_id,
+            },
+            graph::NeighbourOptions {
+                gap: crate::model::Metres::default_of(BLOCK_GAP_M),
+                barriers: input.barriers,
+                towns: &town_id,
+            },
+        ],
+    )
+    .try_into()
+    .expect("three options, three graphs");
     let mut block_of = vec![0u32; n];
     let mut block_area = Vec::new();
     for (b, members) in graph::components(&touching, &vec![true; n])

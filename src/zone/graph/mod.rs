@@ -49,7 +49,7 @@ mod neighbours;
 mod tests;
 
 pub use csr::{components, Graph};
-pub use neighbours::{neighbour_graph, NeighbourOptions};
+pub use neighbours::{neighbour_graph, neighbour_graphs, NeighbourOptions};
 
 /// Distance (metres) under which two parcels touch, and a point lies on a barrier.
 pub const CONTACT_EPS: f64 = 1e-3;

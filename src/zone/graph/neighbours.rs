@@ -52,16 +52,30 @@ impl Default for NeighbourOptions<'_> {
 /// When `opts.towns` is neither empty nor parallel to `parcels`, or with more than
 /// `u32::MAX` parcels.
 pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) -> Graph {
+    let mut graphs = neighbour_graphs(parcels, std::slice::from_ref(opts));
+    graphs.pop().unwrap_or_default()
+}
+
+/// The neighbour graphs of `parcels` under each of `opts`, from one search: each equals
+/// [`neighbour_graph`] under its options. The envelopes, their R-trees and the
+/// candidates (found within the largest gap) are shared; the exact distance test runs
+/// from the smallest gap up and stops at the first gap it passes (within a smaller gap
+/// is within every larger one).
+///
+/// # Panics
+/// As [`neighbour_graph`], for any of `opts`.
+pub fn neighbour_graphs(parcels: &[&MultiPolygon<f64>], opts: &[NeighbourOptions]) -> Vec<Graph> {
     let n = parcels.len();
     assert!(
         u32::try_from(n).is_ok(),
         "neighbour_graph: too many parcels"
     );
-    assert!(
-        opts.towns.is_empty() || opts.towns.len() == n,
-        "neighbour_graph: towns must be parallel to parcels"
-    );
-    let gap = opts.gap.get();
+    for o in opts {
+        assert!(
+            o.towns.is_empty() || o.towns.len() == n,
+            "neighbour_graph: towns must be parallel to parcels"
+        );
+    }
     let envs: Vec<Option<Rect<f64>>> = parcels.par_iter().map(|p| p.bounding_rect()).collect();
     let entries: Vec<Entry> = envs
         .iter()
@@ -76,32 +90,64 @@ pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) 
         .collect();
     let parts = rayon::current_num_threads().min(entries.len() / MIN_PER_TREE);
     let trees = build_trees(entries, parts);
-    let barriers = BarrierIndex::new(opts.barriers);
+    // Options sharing their barriers (the same slice) share its index.
+    let mut indexes: Vec<(&[Geometry<f64>], BarrierIndex)> = Vec::new();
+    let mut index_of = Vec::with_capacity(opts.len());
+    for o in opts {
+        let same = |b: &[Geometry<f64>]| std::ptr::eq(b, o.barriers);
+        match indexes.iter().position(|(b, _)| same(b)) {
+            Some(k) => index_of.push(k),
+            None => {
+                index_of.push(indexes.len());
+                indexes.push((o.barriers, BarrierIndex::new(o.barriers)));
+            }
+        }
+    }
+    let mut by_gap: Vec<usize> = (0..opts.len()).collect();
+    by_gap.sort_by(|&a, &b| opts[a].gap.get().total_cmp(&opts[b].gap.get()));
     let ctx = Ctx {
         parcels,
         envs: &envs,
-        towns: opts.towns,
-        gap,
-        barriers: &barriers,
+        graphs: opts
+            .iter()
+            .zip(&index_of)
+            .map(|(o, &k)| Spec {
+                towns: o.towns,
+                gap: o.gap.get(),
+                barriers: &indexes[k].1,
+            })
+            .collect(),
+        by_gap,
     };
 
-    let chunks: Vec<Vec<(u32, u32)>> = (0..n.div_ceil(CHUNK))
+    let chunks: Vec<Vec<Vec<(u32, u32)>>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map_init(Scratch::default, |s, c| {
-            let mut out = Vec::new();
+            let mut out = vec![Vec::new(); opts.len()];
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
                 ctx.neighbours_above(i, &trees, s, &mut out);
             }
             out
         })
         .collect();
-    let pairs: Vec<(u32, u32)> = chunks.concat();
-    Graph::from_sorted_pairs(n, &pairs)
+    (0..opts.len())
+        .map(|k| {
+            let pairs: Vec<(u32, u32)> = chunks.iter().flat_map(|c| c[k].iter().copied()).collect();
+            Graph::from_sorted_pairs(n, &pairs)
+        })
+        .collect()
 }
 
 struct Ctx<'a> {
     parcels: &'a [&'a MultiPolygon<f64>],
     envs: &'a [Option<Rect<f64>>],
+    graphs: Vec<Spec<'a>>,
+    /// The graphs' indexes by ascending gap.
+    by_gap: Vec<usize>,
+}
+
+/// One graph's rule: same town, within `gap`, no barrier between.
+struct Spec<'a> {
     towns: &'a [u32],
     gap: f64,
     barriers: &'a BarrierIndex,
@@ -117,16 +163,19 @@ pub(super) struct Scratch {
 }
 
 impl Ctx<'_> {
-    /// Appends `(i, j)` for every neighbour `j > i` of `i`, ascending.
+    /// Appends `(i, j)` to `out[k]` for every neighbour `j > i` of `i` in graph `k`,
+    /// ascending.
     fn neighbours_above(
         &self,
         i: usize,
         trees: &[RTree<Entry>],
         s: &mut Scratch,
-        out: &mut Vec<(u32, u32)>,
+        out: &mut [Vec<(u32, u32)>],
     ) {
         let Some(ea) = self.envs[i] else { return };
-        let g = self.gap;
+        let Some(g) = self.by_gap.last().map(|&k| self.graphs[k].gap) else {
+            return;
+        };
         let query = AABB::from_corners(
             [ea.min().x - g, ea.min().y - g],
             [ea.max().x + g, ea.max().y + g],
@@ -143,25 +192,47 @@ impl Ctx<'_> {
         let candidates = std::mem::take(&mut s.candidates);
         for &j in &candidates {
             let j = j as usize;
-            if !self.towns.is_empty() && self.towns[i] != self.towns[j] {
-                continue;
-            }
             let Some(eb) = self.envs[j] else { continue };
-            if rect_dist2(ea, eb) > g * g {
-                continue;
-            }
+            let d2 = rect_dist2(ea, eb);
             let (a, b) = (self.parcels[i], self.parcels[j]);
-            if !within(a, ea, b, eb, g, s) {
-                continue;
+            // The exact test's answers so far: within at this gap (and every larger one),
+            // not within at that gap (and every smaller one).
+            let mut within_at: Option<f64> = None;
+            let mut apart_at: Option<f64> = None;
+            for &k in &self.by_gap {
+                let spec = &self.graphs[k];
+                if !spec.towns.is_empty() && spec.towns[i] != spec.towns[j] {
+                    continue;
+                }
+                let g = spec.gap;
+                if d2 > g * g {
+                    continue;
+                }
+                let near = if within_at.is_some_and(|w| w <= g) {
+                    true
+                } else if apart_at.is_some_and(|w| w >= g) {
+                    false
+                } else if within(a, ea, b, eb, g, s) {
+                    within_at = Some(g);
+                    true
+                } else {
+                    apart_at = Some(g);
+                    false
+                };
+                if !near {
+                    continue;
+                }
+                if !spec.barriers.is_empty() && spec.separated(a, ea, b, eb, s) {
+                    continue;
+                }
+                out[k].push((i as u32, j as u32));
             }
-            if !self.barriers.is_empty() && self.separated(a, ea, b, eb, s) {
-                continue;
-            }
-            out.push((i as u32, j as u32));
         }
         s.candidates = candidates;
     }
+}
 
+impl Spec<'_> {
     /// Whether a barrier separates neighbours `a` and `b` (module docs).
     fn separated(
         &self,

@@ -267,6 +267,61 @@ fn one_thread_and_many_agree() {
 }
 
 #[test]
+fn graphs_from_one_search_equal_each_searched_alone() {
+    // Roads of 25 and 45 m, touching parcels, two town partitions (one finer), a barrier
+    // shared by two graphs and another of its own; gaps in no particular order, one
+    // repeated; on one thread and on four.
+    let ps = grid(24);
+    let towns: Vec<u32> = (0..ps.len()).map(|i| (i / 300) as u32).collect();
+    let sides: Vec<u32> = (0..ps.len()).map(|i| (i / 150) as u32).collect();
+    let shared = [line(&[(0.0, 1234.5), (3000.0, 1300.0)])];
+    let own = [line(&[(700.0, 0.0), (760.0, 3000.0)])];
+    let m = |g: f64| Metres::new(g).unwrap();
+    let opts = [
+        NeighbourOptions {
+            gap: m(30.0),
+            barriers: &shared,
+            towns: &sides,
+        },
+        NeighbourOptions {
+            gap: m(100.0),
+            barriers: &shared,
+            towns: &towns,
+        },
+        NeighbourOptions {
+            gap: m(1.0),
+            barriers: &[],
+            towns: &towns,
+        },
+        NeighbourOptions {
+            gap: m(30.0),
+            barriers: &own,
+            towns: &[],
+        },
+        NeighbourOptions {
+            gap: m(50.0),
+            barriers: &[],
+            towns: &[],
+        },
+    ];
+    let refs: Vec<&MultiPolygon<f64>> = ps.iter().collect();
+    let alone: Vec<Graph> = opts.iter().map(|o| neighbour_graph(&refs, o)).collect();
+    for threads in [1, 4] {
+        let together = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| neighbour_graphs(&refs, &opts));
+        assert_eq!(together, alone, "{threads} threads");
+    }
+    // The options make different graphs (the test would not see a mix-up otherwise).
+    for (a, b) in [(0, 1), (0, 3), (1, 4), (2, 4), (3, 4)] {
+        assert_ne!(alone[a], alone[b], "{a} {b}");
+    }
+    assert!(neighbour_graphs(&refs, &[]).is_empty());
+}
+
+#[test]
 fn segment_helpers() {
     let c = |x: f64, y: f64| Coord { x, y };
     let l = |a: Coord<f64>, b: Coord<f64>| Line::new(a, b);
