@@ -35,7 +35,8 @@ const BLOCKS_PER_WAVE: usize = 16;
 pub fn write_geojson(path: &Path, layer: &OutLayer, coords: Coordinates) -> Result<()> {
     use rayon::prelude::*;
     let io = |e: std::io::Error| Error::output(path, "cannot write").because(e);
-    let file = std::fs::File::create(path).map_err(io)?;
+    // Handed to the disk as it is written: the flush at publish finds little to wait for.
+    let file = crate::publish::writeback::Streamed::create(path).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")
         .map_err(io)?;

@@ -62,7 +62,9 @@ pub fn write_csv(
         rows(&mut w).and_then(|()| w.flush().map_err(csv::Error::from))
     };
     written.map_err(|e| crate::Error::output(path, "cannot format CSV").because(e))?;
-    std::fs::write(path, buf).map_err(|e| crate::Error::output(path, "cannot write").because(e))
+    std::fs::write(path, buf).map_err(|e| crate::Error::output(path, "cannot write").because(e))?;
+    crate::publish::writeback::start_file(path);
+    Ok(())
 }
 
 /// How many blocks a writer formats in parallel before writing them in order: two per

@@ -639,6 +639,8 @@ fn write_shp_shx(shp_path: &Path, layer: &OutLayer) -> Result<()> {
         .and_then(|_| shp_header(&mut shx, shx_words as i32, bbox))
         .and_then(|_| shx.flush())
         .map_err(shx_err)?;
+    crate::publish::writeback::start_file(shp_path);
+    crate::publish::writeback::start_file(&shx_path);
     Ok(())
 }
 
@@ -793,7 +795,9 @@ fn write_dbf(
     let record_count = u32::try_from(layer.len())
         .map_err(|_| err(format!("{} rows do not fit in a DBF", layer.len())))?;
 
-    let file = File::create(dbf_path).map_err(|e| err("cannot create".into()).because(e))?;
+    // Handed to the disk as it is written: the flush at publish finds little to wait for.
+    let file = crate::publish::writeback::Streamed::create(dbf_path)
+        .map_err(|e| err("cannot create".into()).because(e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| Error::output(dbf_path, "cannot write").because(e);
 

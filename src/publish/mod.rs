@@ -22,6 +22,7 @@
 
 pub mod lock;
 pub mod manifest;
+pub mod writeback;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

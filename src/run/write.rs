@@ -326,6 +326,7 @@ fn write_gpkg_and_project(
         .collect();
     all.push((&styles, false));
     export::gpkg::write_gpkg(&stage.join("landsift.gpkg"), &all, wkt.as_deref())?;
+    crate::publish::writeback::start_file(&stage.join("landsift.gpkg"));
     if !sel.writes(Format::Qgis) {
         return Ok(());
     }
