@@ -129,41 +129,61 @@ pub fn files_of(path: &Path) -> Vec<PathBuf> {
 
 /// Records every input file. A file whose size and modification time equal those the
 /// previous manifest recorded keeps its recorded digest (the quick check of `rsync` and
-/// `make`); any other is hashed.
+/// `make`); any other is hashed. The files are hashed in parallel.
 pub fn record_inputs(
     inputs: &[(String, PathBuf)],
     previous: Option<&Manifest>,
 ) -> Result<Vec<InputFile>> {
     use rayon::prelude::*;
-    let files: Vec<(String, PathBuf)> = inputs
+    input_files_of(inputs)
+        .par_iter()
+        .map(|(role, f)| record_input(role, f, previous))
+        .collect()
+}
+
+/// [`record_inputs`] on the calling thread alone, one file after another: for a
+/// thread beside the read, whose long tasks hold the thread pool.
+pub fn record_inputs_in_turn(
+    inputs: &[(String, PathBuf)],
+    previous: Option<&Manifest>,
+) -> Result<Vec<InputFile>> {
+    input_files_of(inputs)
+        .iter()
+        .map(|(role, f)| record_input(role, f, previous))
+        .collect()
+}
+
+/// The files each input path stands for, with the input's role.
+fn input_files_of(inputs: &[(String, PathBuf)]) -> Vec<(String, PathBuf)> {
+    inputs
         .iter()
         .flat_map(|(role, p)| files_of(p).into_iter().map(move |f| (role.clone(), f)))
-        .collect();
-    files
-        .par_iter()
-        .map(|(role, f)| {
-            let meta = std::fs::metadata(f)
-                .map_err(|e| Error::input(f, "cannot read its size and time").because(e))?;
-            let modified = meta.modified().map(iso_utc).unwrap_or_default();
-            let path = f.display().to_string();
-            let known = previous.and_then(|m| {
-                m.inputs
-                    .iter()
-                    .find(|i| i.path == path && i.size == meta.len() && i.modified == modified)
-            });
-            let sha256 = match known {
-                Some(i) => i.sha256.clone(),
-                None => sha256_file(f).map_err(|e| Error::input(f, "cannot read").because(e))?,
-            };
-            Ok(InputFile {
-                role: role.clone(),
-                path,
-                size: meta.len(),
-                modified,
-                sha256,
-            })
-        })
         .collect()
+}
+
+/// One input file's record: its recorded digest when its size and time are those
+/// `previous` recorded, else a new one.
+fn record_input(role: &str, f: &Path, previous: Option<&Manifest>) -> Result<InputFile> {
+    let meta = std::fs::metadata(f)
+        .map_err(|e| Error::input(f, "cannot read its size and time").because(e))?;
+    let modified = meta.modified().map(iso_utc).unwrap_or_default();
+    let path = f.display().to_string();
+    let known = previous.and_then(|m| {
+        m.inputs
+            .iter()
+            .find(|i| i.path == path && i.size == meta.len() && i.modified == modified)
+    });
+    let sha256 = match known {
+        Some(i) => i.sha256.clone(),
+        None => sha256_file(f).map_err(|e| Error::input(f, "cannot read").because(e))?,
+    };
+    Ok(InputFile {
+        role: role.to_string(),
+        path,
+        size: meta.len(),
+        modified,
+        sha256,
+    })
 }
 
 /// The fingerprint of a run's inputs and settings.

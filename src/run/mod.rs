@@ -135,8 +135,10 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
         crate::publish::check_apart(&opts.out, &paths)?;
         write::check_out_dir(&opts.out, opts.force)?;
         let published = outdir.published();
-        let record = record_run(&settings, &criteria, &roles, published.as_ref())?;
+        let unhashed = Unhashed::of(&settings, &criteria, roles, published.clone());
         if opts.if_changed {
+            // The record decides whether the run reads at all: taken first.
+            let record = unhashed.hash(true)?;
             if let Some(m) = published
                 .as_ref()
                 .filter(|m| m.fingerprint == record.fingerprint)
@@ -149,9 +151,20 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
                     published_run: m.run_id.clone(),
                 });
             }
+            recorded = Some(Recording::Taken(record));
+        } else {
+            // Only the manifest needs it: the inputs are hashed on a thread of their own
+            // while the run reads them (a million parcels' are ~1 GB, ~2 s of one core)
+            // and computes.
+            let thread = std::thread::Builder::new()
+                .name("record".into())
+                .spawn(move || unhashed.hash(false));
+            recorded = Some(match thread {
+                Ok(thread) => Recording::Beside(thread),
+                Err(_) => Recording::Failed,
+            });
         }
         lock = Some(outdir.lock(&run_id)?);
-        recorded = Some(record);
     }
     timer.begin(Stage::Read);
     let mut inputs = read_inputs(&settings)?;
@@ -207,7 +220,8 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<Outcome> {
     summary.run_id = run_id.clone();
     summary.quality.gates = gates;
     summary.changes = change_summary;
-    if let (true, Some(record)) = (opts.write, recorded) {
+    if let (true, Some(recording)) = (opts.write, recorded) {
+        let record = recording.finish(&opts.out)?;
         let staging = outdir.staging(&run_id)?;
         let parts = Parts {
             settings: &settings,
@@ -401,43 +415,92 @@ fn input_files(settings: &Settings) -> Vec<(String, PathBuf)> {
     v
 }
 
-/// Records the inputs (hashing what changed since the published manifest) and the
-/// run's fingerprint.
-fn record_run(
-    settings: &Settings,
-    criteria: &Criteria,
-    roles: &[(String, PathBuf)],
-    published: Option<&crate::publish::manifest::Manifest>,
-) -> Result<RunRecord> {
-    use crate::publish::manifest::{self, Named};
-    let inputs = manifest::record_inputs(roles, published)?;
-    let config = settings.config_path.as_ref().map(|p| Named {
-        name: p.display().to_string(),
-        sha256: inputs
-            .iter()
-            .find(|i| i.role == "config")
-            .map(|i| i.sha256.clone())
-            .unwrap_or_default(),
-    });
-    let criteria = Named {
-        name: criteria.origin.clone(),
-        sha256: criteria.digest.clone(),
-    };
-    let settings_sha256 = manifest::sha256_hex(format!("{settings:?}").as_bytes());
-    let fingerprint = manifest::fingerprint(
-        crate::VERSION,
-        config.as_ref(),
-        &criteria,
-        &settings_sha256,
-        &inputs,
-    );
-    Ok(RunRecord {
-        config,
-        criteria,
-        settings_sha256,
-        inputs,
-        fingerprint,
-    })
+/// What the manifest records of a run before its input files are hashed.
+struct Unhashed {
+    config_name: Option<String>,
+    criteria: crate::publish::manifest::Named,
+    settings_sha256: String,
+    roles: Vec<(String, PathBuf)>,
+    published: Option<crate::publish::manifest::Manifest>,
+}
+
+impl Unhashed {
+    fn of(
+        settings: &Settings,
+        criteria: &Criteria,
+        roles: Vec<(String, PathBuf)>,
+        published: Option<crate::publish::manifest::Manifest>,
+    ) -> Unhashed {
+        Unhashed {
+            config_name: settings
+                .config_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            criteria: crate::publish::manifest::Named {
+                name: criteria.origin.clone(),
+                sha256: criteria.digest.clone(),
+            },
+            settings_sha256: crate::publish::manifest::sha256_hex(
+                format!("{settings:?}").as_bytes(),
+            ),
+            roles,
+            published,
+        }
+    }
+
+    /// Records the inputs (hashing what changed since the published manifest, in
+    /// parallel or on this thread alone) and the run's fingerprint.
+    fn hash(self, parallel: bool) -> Result<RunRecord> {
+        use crate::publish::manifest::{self, Named};
+        let published = self.published.as_ref();
+        let inputs = match parallel {
+            true => manifest::record_inputs(&self.roles, published)?,
+            false => manifest::record_inputs_in_turn(&self.roles, published)?,
+        };
+        let config = self.config_name.map(|name| Named {
+            name,
+            sha256: inputs
+                .iter()
+                .find(|i| i.role == "config")
+                .map(|i| i.sha256.clone())
+                .unwrap_or_default(),
+        });
+        let fingerprint = manifest::fingerprint(
+            crate::VERSION,
+            config.as_ref(),
+            &self.criteria,
+            &self.settings_sha256,
+            &inputs,
+        );
+        Ok(RunRecord {
+            config,
+            criteria: self.criteria,
+            settings_sha256: self.settings_sha256,
+            inputs,
+            fingerprint,
+        })
+    }
+}
+
+/// The run's record: taken before the read, or being taken beside it.
+enum Recording {
+    Taken(RunRecord),
+    Beside(std::thread::JoinHandle<Result<RunRecord>>),
+    /// The thread could not start.
+    Failed,
+}
+
+impl Recording {
+    /// The record; a thread that stopped is an error of the output `out` (it gets no
+    /// manifest).
+    fn finish(self, out: &Path) -> Result<RunRecord> {
+        let failed = || Error::output(out, "the inputs' record (their digests) could not be taken");
+        match self {
+            Recording::Taken(record) => Ok(record),
+            Recording::Beside(thread) => thread.join().unwrap_or_else(|_| Err(failed())),
+            Recording::Failed => Err(failed()),
+        }
+    }
 }
 
 /// Frees the buildings once measured: past the measure only their count (the measure's
