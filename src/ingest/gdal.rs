@@ -237,9 +237,12 @@ fn partitions(
     if fid.is_empty() || fid.contains('"') || lyr.name().contains('"') {
         return None;
     }
+    // One aggregate a subquery: SQLite answers a lone MIN or MAX of the rowid from the
+    // B-tree's ends, but scans the whole table for both in one SELECT (a second of one
+    // core for a million buildings).
     let sql = format!(
-        "SELECT MIN(\"{fid}\"), MAX(\"{fid}\") FROM \"{}\"",
-        lyr.name()
+        "SELECT (SELECT MIN(\"{fid}\") FROM \"{t}\"), (SELECT MAX(\"{fid}\") FROM \"{t}\")",
+        t = lyr.name()
     );
     let (lo, hi) = {
         let mut rs = ds

@@ -91,13 +91,20 @@ fn strip_nul(raw: &mut RawLayer) {
     for f in &mut raw.fields {
         n += usize::from(clean(&mut f.name));
     }
-    for feature in &mut raw.features {
-        for v in &mut feature.values {
-            if let Value::Text(s) = v {
-                n += usize::from(clean(s));
-            }
-        }
-    }
+    n += raw
+        .features
+        .par_iter_mut()
+        .map(|feature| {
+            feature
+                .values
+                .iter_mut()
+                .map(|v| match v {
+                    Value::Text(s) => usize::from(clean(s)),
+                    _ => 0,
+                })
+                .sum::<usize>()
+        })
+        .sum::<usize>();
     raw.nul_stripped = n;
 }
 
