@@ -446,7 +446,8 @@ pub fn prepare_parcels(
             unparsed,
         }
     };
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    // Sized once: no rehash (nor an old table beside the new) as a district's ids go in.
+    let mut first_seen: HashMap<String, usize> = HashMap::with_capacity(raw.features.len());
     let mut checked = checked.into_iter();
     for block in raw.features.chunks_mut(JUDGED_BLOCK) {
         let verdicts: Vec<Checked> = checked.by_ref().take(block.len()).collect();
