@@ -129,28 +129,21 @@ pub fn files_of(path: &Path) -> Vec<PathBuf> {
 
 /// Records every input file. A file whose size and modification time equal those the
 /// previous manifest recorded keeps its recorded digest (the quick check of `rsync` and
-/// `make`); any other is hashed. The files are hashed in parallel.
+/// `make`); any other is hashed: in parallel, or (`parallel` false) on the calling
+/// thread alone, one file after another, for a thread beside the read, whose long
+/// tasks hold the thread pool.
 pub fn record_inputs(
     inputs: &[(String, PathBuf)],
     previous: Option<&Manifest>,
+    parallel: bool,
 ) -> Result<Vec<InputFile>> {
     use rayon::prelude::*;
-    input_files_of(inputs)
-        .par_iter()
-        .map(|(role, f)| record_input(role, f, previous))
-        .collect()
-}
-
-/// [`record_inputs`] on the calling thread alone, one file after another: for a
-/// thread beside the read, whose long tasks hold the thread pool.
-pub fn record_inputs_in_turn(
-    inputs: &[(String, PathBuf)],
-    previous: Option<&Manifest>,
-) -> Result<Vec<InputFile>> {
-    input_files_of(inputs)
-        .iter()
-        .map(|(role, f)| record_input(role, f, previous))
-        .collect()
+    let files = input_files_of(inputs);
+    let record = |(role, f): &(String, PathBuf)| record_input(role, f, previous);
+    match parallel {
+        true => files.par_iter().map(record).collect(),
+        false => files.iter().map(record).collect(),
+    }
 }
 
 /// The files each input path stands for, with the input's role.

@@ -453,10 +453,7 @@ impl Unhashed {
     fn hash(self, parallel: bool) -> Result<RunRecord> {
         use crate::publish::manifest::{self, Named};
         let published = self.published.as_ref();
-        let inputs = match parallel {
-            true => manifest::record_inputs(&self.roles, published)?,
-            false => manifest::record_inputs_in_turn(&self.roles, published)?,
-        };
+        let inputs = manifest::record_inputs(&self.roles, published, parallel)?;
         let config = self.config_name.map(|name| Named {
             name,
             sha256: inputs

@@ -155,22 +155,9 @@ pub(super) fn write_outputs(
             r
         });
         timer.end();
-        let stopped =
-            |name: &str| Error::output(stage.join(name), "its writer stopped unexpectedly");
-        let written = shapefiles.map(|(began, thread)| {
-            let result = thread
-                .join()
-                .unwrap_or_else(|_| Err(stopped("parcels.shp")));
-            timer.end_beside(Stage::WriteShapefile, began);
-            result
-        });
-        let gpkg = gpkg.map(|(began, thread)| {
-            let result = thread
-                .join()
-                .unwrap_or_else(|_| Err(stopped("landsift.gpkg")));
-            timer.end_beside(Stage::WriteGpkg, began);
-            result
-        });
+        let (shp, gpkg_file) = (stage.join("parcels.shp"), stage.join("landsift.gpkg"));
+        let written = shapefiles.map(|b| join_beside(timer, Stage::WriteShapefile, &shp, b));
+        let gpkg = gpkg.map(|b| join_beside(timer, Stage::WriteGpkg, &gpkg_file, b));
         // Errors in the order the writers were listed: GeoJSON, Shapefile, GeoPackage,
         // report.
         geojson?;
@@ -182,6 +169,24 @@ pub(super) fn write_outputs(
         report.transpose()?;
         Ok(written)
     })
+}
+
+/// Waits for a writer begun beside the others ([`Timer::begin_beside`] at `began`) and
+/// ends its stage; a writer that stopped unexpectedly is an error of its `file`.
+fn join_beside<T>(
+    timer: &mut Timer<'_>,
+    stage: Stage,
+    file: &Path,
+    (began, thread): (
+        std::time::Instant,
+        std::thread::ScopedJoinHandle<'_, Result<T>>,
+    ),
+) -> Result<T> {
+    let result = thread
+        .join()
+        .unwrap_or_else(|_| Err(Error::output(file, "its writer stopped unexpectedly")));
+    timer.end_beside(stage, began);
+    result
 }
 
 /// The parcels' state for the next run's comparison, and what changed since the last.
