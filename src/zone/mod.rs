@@ -185,9 +185,7 @@ pub fn delineate(input: &ZoneInput, opts: &ZoneOptions) -> Zones {
                 towns: &town_id,
             },
         ],
-    )
-    .try_into()
-    .expect("three options, three graphs");
+    );
     let mut block_of = vec![0u32; n];
     let mut block_area = Vec::new();
     for (b, members) in graph::components(&touching, &vec![true; n])

@@ -52,8 +52,8 @@ impl Default for NeighbourOptions<'_> {
 /// When `opts.towns` is neither empty nor parallel to `parcels`, or with more than
 /// `u32::MAX` parcels.
 pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) -> Graph {
-    let mut graphs = neighbour_graphs(parcels, std::slice::from_ref(opts));
-    graphs.pop().unwrap_or_default()
+    let [graph] = neighbour_graphs(parcels, &[*opts]);
+    graph
 }
 
 /// The neighbour graphs of `parcels` under each of `opts`, from one search: each equals
@@ -64,7 +64,10 @@ pub fn neighbour_graph(parcels: &[&MultiPolygon<f64>], opts: &NeighbourOptions) 
 ///
 /// # Panics
 /// As [`neighbour_graph`], for any of `opts`.
-pub fn neighbour_graphs(parcels: &[&MultiPolygon<f64>], opts: &[NeighbourOptions]) -> Vec<Graph> {
+pub fn neighbour_graphs<const N: usize>(
+    parcels: &[&MultiPolygon<f64>],
+    opts: &[NeighbourOptions; N],
+) -> [Graph; N] {
     let n = parcels.len();
     assert!(
         u32::try_from(n).is_ok(),
@@ -130,12 +133,10 @@ pub fn neighbour_graphs(parcels: &[&MultiPolygon<f64>], opts: &[NeighbourOptions
             out
         })
         .collect();
-    (0..opts.len())
-        .map(|k| {
-            let pairs: Vec<(u32, u32)> = chunks.iter().flat_map(|c| c[k].iter().copied()).collect();
-            Graph::from_sorted_pairs(n, &pairs)
-        })
-        .collect()
+    std::array::from_fn(|k| {
+        let pairs: Vec<(u32, u32)> = chunks.iter().flat_map(|c| c[k].iter().copied()).collect();
+        Graph::from_sorted_pairs(n, &pairs)
+    })
 }
 
 struct Ctx<'a> {
